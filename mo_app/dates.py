@@ -1,0 +1,155 @@
+"""The plan's dates (a month, a span, «в течение года», a day, a day and time) and Russian formatting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+
+LOCALE = "ru"
+TZ = "Europe/Moscow"
+_RU = Locale.parse(LOCALE)
+
+YEAR, MONTH, SPAN, DAY, DATETIME, TBD = "year", "month", "span", "day", "datetime", "tbd"
+DATE_KINDS = {
+    YEAR: "в течение года",
+    MONTH: "месяц",
+    SPAN: "период (с месяца по месяц)",
+    DAY: "день",
+    DATETIME: "день и время",
+    TBD: "дата уточняется",
+}
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Russian plural by CLDR rules: 1 место, 2 места, 5 мест (21 место, 111 мест)."""
+    form = _RU.plural_form(abs(n))
+    return {"one": one, "few": few}.get(form, many)
+
+
+def nplural(n: int, one: str, few: str, many: str) -> str:
+    """The number with its word: «3 места»."""
+    return f"{n} {plural(n, one, few, many)}"
+
+
+def month_name(d: date) -> str:
+    """«сентябрь 2015»"""
+    return format_date(d, "LLLL y", locale=LOCALE)
+
+
+def long_date(d: date | None) -> str:
+    """«26 ноября 2026 г.»"""
+    return format_date(d, "long", locale=LOCALE) if d else ""
+
+
+def short_date(d: date | None) -> str:
+    """«26.11.2026»"""
+    return format_date(d, "dd.MM.y", locale=LOCALE) if d else ""
+
+
+def local_datetime(dt: datetime | None, fmt: str = "d MMMM y г., HH:mm") -> str:
+    """A stored naive-UTC timestamp in Moscow time."""
+    if dt is None:
+        return ""
+    return format_datetime(dt, fmt, tzinfo=TZ, locale=LOCALE)
+
+
+def local_time(dt: datetime | None) -> str:
+    return format_time(dt, "HH:mm", tzinfo=TZ, locale=LOCALE) if dt else ""
+
+
+def school_year_start(d: date) -> int:
+    """The school year a date belongs to, by its first calendar year (September starts it)."""
+    return d.year if d.month >= 9 else d.year - 1
+
+
+def add_years(d: date | None, years: int) -> date | None:
+    if d is None:
+        return None
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class PlanDate:
+    """A date as the plan writes it."""
+
+    kind: str = TBD
+    start: date | None = None  #: first day (of the month for month/span)
+    end: date | None = None  #: first day of the last month of a span
+    at: time | None = None  #: time of day for DATETIME
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def text(self) -> str:
+        """The date as the plan writes it, in Russian."""
+        if self.kind == YEAR:
+            return "в течение года"
+        if self.kind == TBD or self.start is None:
+            return "дата уточняется"
+        if self.kind == MONTH:
+            return month_name(self.start)
+        if self.kind == SPAN and self.end:
+            return f"{month_name(self.start)} – {month_name(self.end)}"
+        if self.kind == DATETIME and self.at:
+            return f"{long_date(self.start)}, {self.at.strftime('%H:%M')}"
+        return long_date(self.start)
+
+    def capitalized(self) -> str:
+        t = self.text()
+        return t[:1].upper() + t[1:]
+
+    @property
+    def is_exact(self) -> bool:
+        """True when a day is known."""
+        return self.kind in (DAY, DATETIME) and self.start is not None
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day the date can mean: the day itself or the end of its last month."""
+        if self.start is None:
+            return None
+        if self.is_exact:
+            return self.start
+        last = self.end or self.start
+        if self.kind == YEAR and self.end is None:
+            last = date(self.start.year + 1, 5, 1)
+        nxt = date(last.year + (last.month == 12), last.month % 12 + 1, 1)
+        return date.fromordinal(nxt.toordinal() - 1)
+
+    def shifted(self, years: int) -> PlanDate:
+        """The same date moved on by whole years (a plan copied to a later year)."""
+        return replace(self, start=add_years(self.start, years), end=add_years(self.end, years))
+
+    @classmethod
+    def whole_year(cls, start_year: int) -> PlanDate:
+        return cls(YEAR, date(start_year, 9, 1), date(start_year + 1, 5, 1))
+
+    @classmethod
+    def month(cls, year: int, month: int) -> PlanDate:
+        return cls(MONTH, date(year, month, 1))
+
+    @classmethod
+    def span(cls, y1: int, m1: int, y2: int, m2: int) -> PlanDate:
+        return cls(SPAN, date(y1, m1, 1), date(y2, m2, 1))
+
+
+class HasPlanDate:
+    """Mixin for models that store a PlanDate in date_kind/date_start/date_end/date_time columns."""
+
+    @property
+    def plan_date(self) -> PlanDate:
+        return PlanDate(self.date_kind, self.date_start, self.date_end, getattr(self, "date_time", None))
+
+    @plan_date.setter
+    def plan_date(self, value: PlanDate) -> None:
+        self.date_kind = value.kind
+        self.date_start = value.start
+        self.date_end = value.end
+        if hasattr(type(self), "date_time"):
+            self.date_time = value.at

@@ -1,0 +1,53 @@
+"""Error pages in Russian, fragment-sized for htmx requests; database errors roll back and are logged."""
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+from .web import is_htmx
+
+MESSAGES = {
+    400: ("Неверный запрос", "Запрос не удалось обработать. Обновите страницу и попробуйте ещё раз."),
+    403: ("Доступ запрещён", "У вас нет прав для этой страницы или действия."),
+    404: ("Страница не найдена", "Такой страницы нет или она недоступна для вас."),
+    405: ("Действие недоступно", "Этот адрес не принимает такой запрос."),
+    413: ("Слишком большой запрос", "Файл или текст слишком велик. Уменьшите его и попробуйте снова."),
+    422: ("Ошибка в данных", "Проверьте введённые данные."),
+    429: ("Слишком много попыток", "Слишком много попыток. Подождите немного и попробуйте снова."),
+    500: ("Внутренняя ошибка", "Что-то пошло не так. Мы уже записали ошибку; попробуйте ещё раз позже."),
+    503: ("Сервис временно недоступен", "База данных сейчас недоступна. Попробуйте через минуту."),
+}
+
+
+def error_response(code: int, message: str | None = None):
+    """Render the Russian error page (or just its box for htmx) with the given status."""
+    title, text = MESSAGES.get(code, MESSAGES[500])
+    template = "errors/_error.html" if is_htmx() else "errors/error.html"
+    return render_template(template, code=code, title=title, text=message or text), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(e):
+        return error_response(400, "Форма устарела или отправлена не из приложения. Обновите страницу и повторите.")
+
+    @app.errorhandler(HTTPException)
+    def _http(e):
+        if e.code is None or e.code < 400:
+            return e
+        return error_response(e.code)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def _db(e):
+        db.session.rollback()
+        app.logger.exception("database error")
+        return error_response(503)
+
+    @app.errorhandler(Exception)
+    def _any(e):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return error_response(500)

@@ -1,0 +1,3 @@
+"""Routes of the events area."""
+
+from . import bp  # noqa: F401

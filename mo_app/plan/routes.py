@@ -1,0 +1,3 @@
+"""Routes of the plan area."""
+
+from . import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Routes of the visits area."""
+
+from . import bp  # noqa: F401

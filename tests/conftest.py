@@ -1,0 +1,127 @@
+"""Test setup: a real database per test (SQLite file, or PostgreSQL via TEST_DATABASE_URL), the Flask
+test client, and factories. Nothing is mocked."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+
+import pytest
+
+# Keep tests away from the developer's instance/ folder and secret.
+os.environ.setdefault("MO_INSTANCE_PATH", tempfile.mkdtemp(prefix="mo-test-instance-"))
+os.environ.setdefault("SECRET_KEY", secrets.token_hex(16))
+
+from sqlalchemy import text  # noqa: E402
+
+from mo_app import create_app  # noqa: E402
+from mo_app.extensions import db  # noqa: E402
+
+from .client import CSRFClient  # noqa: E402
+from .factories import Factories  # noqa: E402
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+_pg_schema_ready = False
+
+
+def _reset_database() -> None:
+    """Give each test an empty schema: fresh tables on SQLite, truncated tables on PostgreSQL."""
+    global _pg_schema_ready
+    if db.engine.dialect.name == "postgresql":
+        if not _pg_schema_ready:
+            db.drop_all()
+            db.create_all()
+            _pg_schema_ready = True
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+    else:
+        db.create_all()
+
+
+def schema_dropped() -> None:
+    """Tell the fixtures that a test dropped the PostgreSQL schema, so the next one rebuilds it."""
+    global _pg_schema_ready
+    _pg_schema_ready = False
+
+
+def make_app(tmp_path, **overrides):
+    """An app on its own database (a SQLite file in tmp_path unless TEST_DATABASE_URL is set)."""
+    url = PG_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    app = create_app(config)
+    app.test_client_class = CSRFClient
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    with app.app_context():
+        _reset_database()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def f(app) -> Factories:
+    """Factories: f.school(), f.librarian(), f.methodologist(), f.year(), f.event()..."""
+    return Factories()
+
+
+@pytest.fixture
+def login_as(client):
+    """Log the test client in as `user` (through the session, as Flask-Login would)."""
+
+    def _login(user):
+        with client.session_transaction() as sess:
+            sess["_user_id"] = user.get_id()
+            sess["_fresh"] = True
+        return client
+
+    return _login
+
+
+def htmx(**extra) -> dict:
+    """Headers of an htmx request."""
+    return {"HX-Request": "true", **extra}
+
+
+@pytest.fixture
+def demo(app):
+    """The demo plan loaded (both years), as `make run` does."""
+    from datetime import date
+
+    from mo_app.demo import load_demo
+
+    load_demo(today=date(2026, 11, 26))
+    return app
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With FAIL_ON_SKIP=1 (CI), a skipped test fails the run: skipped is not passed."""
+    if os.environ.get("FAIL_ON_SKIP") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped and session.exitstatus == 0:
+        print(f"\nFAIL_ON_SKIP: {skipped} test(s) skipped — failing the run.")
+        session.exitstatus = 1

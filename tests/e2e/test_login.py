@@ -1,0 +1,29 @@
+"""A real login, a navigation and a logout in Chromium."""
+
+from playwright.sync_api import expect
+
+
+def test_login_navigate_logout(page, base_url, login, console_errors):
+    page.goto(f"{base_url}/")
+    expect(page).to_have_url(f"{base_url}/login?next=/")
+    page.fill("input[name=login]", "metodist")
+    page.fill("input[name=password]", "wrong-password")
+    page.click("button[type=submit]")
+    expect(page.locator(".field-error")).to_contain_text("Неверный логин или пароль.")
+
+    login("metodist", "metodist")
+    expect(page.locator("header")).to_contain_text("Методист")
+    page.click("nav.main-nav >> text=Организации")
+    expect(page.locator("h1")).to_have_text("Организации")
+    expect(page.locator("table")).to_contain_text("ГБОУ Гимназия №192 «Брюсовская»")
+
+    page.click("text=Выйти")
+    expect(page).to_have_url(f"{base_url}/login")
+    expect(page.locator("#flashes")).to_contain_text("Вы вышли из приложения.")
+    assert console_errors == []
+
+
+def test_librarian_sees_no_methodologist_menu(page, login):
+    login("zhukova", "demo")
+    expect(page.locator("nav.main-nav")).not_to_contain_text("Организации")
+    expect(page.locator("header")).to_contain_text("Жукова С.А.")

@@ -1,0 +1,5 @@
+"""WSGI entry point for waitress or gunicorn: `waitress-serve wsgi:app`."""
+
+from mo_app import create_app
+
+app = create_app()
