@@ -16,7 +16,7 @@ NAV = [
     ("plan.results", "Итоги года", ("methodologist",)),
     ("people.organizations", "Организации", ("methodologist",)),
     ("people.users", "Пользователи", ("methodologist",)),
-    ("main.audit", "Журнал изменений", ("methodologist",)),
+    ("audit.index", "Журнал изменений", ("methodologist",)),
 ]
 
 

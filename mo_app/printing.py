@@ -1,0 +1,48 @@
+"""PDF rendering shared by all areas: the print view's HTML through WeasyPrint."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Response, current_app, render_template
+
+from .config import ROOT
+
+PDF_CSS = ROOT / "static" / "css" / "pdf.css"
+
+
+def render_pdf(template: str, **ctx) -> bytes:
+    """Render `template` (a print view extending print_base.html) to PDF bytes.
+
+    The template gets ``pdf=True`` so it leaves out the browser toolbar. Static files are read from disk,
+    nothing is fetched over the network."""
+    from weasyprint import CSS, HTML  # imported lazily: it takes ~0.4 s
+
+    html = render_template(template, pdf=True, **ctx)
+    stylesheets = [CSS(filename=str(PDF_CSS))]
+    return HTML(string=html, base_url=str(ROOT / "static"), url_fetcher=_local_only).write_pdf(
+        stylesheets=stylesheets
+    )
+
+
+def _local_only(url: str, *args, **kwargs):
+    """Refuse any fetch but local files: no network from a PDF."""
+    from weasyprint.urls import default_url_fetcher
+
+    if not url.startswith(("file://", "data:")):
+        raise ValueError(f"refused to fetch {url!r} while rendering a PDF")
+    return default_url_fetcher(url, *args, **kwargs)
+
+
+def download_headers(filename: str, inline: bool = False) -> dict:
+    """Content-Disposition for a (Cyrillic) file name, RFC 5987."""
+    ascii_name = filename.encode("ascii", "ignore").decode() or "document"
+    kind = "inline" if inline else "attachment"
+    return {"Content-Disposition": f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"}
+
+
+def pdf_response(template: str, filename: str, **ctx) -> Response:
+    """A PDF download of a print view."""
+    data = render_pdf(template, **ctx)
+    current_app.logger.debug("pdf %s: %d bytes", filename, len(data))
+    return Response(data, mimetype="application/pdf", headers=download_headers(filename, inline=True))
