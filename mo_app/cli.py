@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from .auth.forms import WEAK
 from .extensions import db
 from .models import Organization, User
 from .models.people import MIN_PASSWORD_LENGTH, ROLES
@@ -31,14 +32,11 @@ def register_cli(app: Flask) -> None:
     @click.option("--role", type=click.Choice(sorted(ROLES)), default="librarian", show_default=True)
     @click.option("--school", default=None, help="Краткое название организации (для библиотекаря)")
     @click.option("--email", default=None)
-    @click.password_option("--password", prompt="Пароль", confirmation_prompt="Пароль ещё раз")
-    def create_user_command(login, last_name, initials, first_name, middle_name, role, school, email, password):
+    def create_user_command(login, last_name, initials, first_name, middle_name, role, school, email):
         """Create an account; the password is asked twice, never taken from the command line."""
         login = login.strip().lower()
         if db.session.scalar(db.select(User).where(User.login == login)):
             raise click.ClickException(f"Пользователь с логином «{login}» уже существует.")
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise click.ClickException(f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов.")
         org = None
         if school:
             org = db.session.scalar(db.select(Organization).where(Organization.short_name == school))
@@ -46,6 +44,11 @@ def register_cli(app: Flask) -> None:
                 raise click.ClickException(f"Организация «{school}» не найдена.")
         elif role == "librarian":
             raise click.ClickException("Для библиотекаря укажите школу: --school «ГБОУ №192».")
+        password = click.prompt("Пароль", hide_input=True, confirmation_prompt="Пароль ещё раз")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise click.ClickException(f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов.")
+        if password.lower() in WEAK or len(set(password)) < 4:
+            raise click.ClickException("Пароль слишком простой: используйте буквы, цифры и другие символы.")
         user = User(login=login, last_name=last_name, initials=initials, first_name=first_name,
                     middle_name=middle_name, role=role, organization=org, email=email)
         user.set_password(password)

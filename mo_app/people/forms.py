@@ -3,6 +3,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from ..auth.forms import strong_password
@@ -18,6 +19,14 @@ def _lower(value):
     return value.strip().lower() if isinstance(value, str) else value
 
 
+def _max(n: int) -> Length:
+    return Length(max=n, message=f"Не длиннее {n} символов.")
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def _optional_int(value):
     if value in (None, "", "None"):
         return None
@@ -27,19 +36,22 @@ def _optional_int(value):
         return -1  # refused by validate_organization_id with a Russian message
 
 
+PHONE_RULE = "Телефон: цифры, пробелы, скобки и дефисы, например +7 (812) 123-45-67."
+
+
 class OrganizationForm(FlaskForm):
     name = StringField("Полное название", filters=[_strip],
-                       validators=[DataRequired("Введите полное название."), Length(max=300, message="Не длиннее 300 символов.")])
+                       validators=[DataRequired("Введите полное название."), _max(300)])
     short_name = StringField("Краткое название", filters=[_strip],
                              validators=[DataRequired("Введите краткое название."),
-                                         Length(max=120, message="Не длиннее 120 символов.")])
-    kind = SelectField("Вид", choices=list(ORG_KINDS.items()), validate_choice=False)
+                                         _max(120)])
+    kind = SelectField("Вид", choices=_choices(ORG_KINDS.items()), validate_choice=False)
     number = StringField("Номер", filters=[_strip],
-                         validators=[Optional(), Length(max=20, message="Не длиннее 20 символов."),
+                         validators=[Optional(), _max(20),
                                      Regexp(r"^[0-9A-Za-zА-Яа-яЁё/-]+$",
                                             message="Номер: цифры и буквы без пробелов, например 192 или 28а.")])
     address = StringField("Адрес", filters=[_strip],
-                          validators=[Optional(), Length(max=300, message="Не длиннее 300 символов.")])
+                          validators=[Optional(), _max(300)])
 
     def validate_kind(self, field):
         if field.data not in ORG_KINDS:
@@ -52,29 +64,28 @@ class UserForm(FlaskForm):
     login = StringField("Логин", filters=[_lower],
                         validators=[DataRequired("Введите логин."), Regexp(LOGIN_RE, message=LOGIN_RULE)])
     last_name = StringField("Фамилия", filters=[_strip],
-                            validators=[DataRequired("Введите фамилию."), Length(max=80, message="Не длиннее 80 символов.")])
+                            validators=[DataRequired("Введите фамилию."), _max(80)])
     initials = StringField("Инициалы", filters=[_strip],
-                           validators=[Optional(), Length(max=10, message="Не длиннее 10 символов.")])
+                           validators=[_max(10)])
     first_name = StringField("Имя", filters=[_strip],
-                             validators=[Optional(), Length(max=80, message="Не длиннее 80 символов.")])
+                             validators=[Optional(), _max(80)])
     middle_name = StringField("Отчество", filters=[_strip],
-                              validators=[Optional(), Length(max=80, message="Не длиннее 80 символов.")])
-    role = SelectField("Роль", choices=list(ROLES.items()), default=LIBRARIAN, validate_choice=False)
+                              validators=[Optional(), _max(80)])
+    role = SelectField("Роль", choices=_choices(ROLES.items()), default=LIBRARIAN, validate_choice=False)
     organization_id = SelectField("Школа", coerce=_optional_int, choices=[], validate_choice=False)
     position = StringField("Должность", filters=[_strip],
-                           validators=[Optional(), Length(max=120, message="Не длиннее 120 символов.")])
+                           validators=[Optional(), _max(120)])
     is_beginner = BooleanField("Малоопытный библиотекарь")
     email = StringField("E-mail", filters=[_strip],
-                        validators=[Optional(), Length(max=200, message="Не длиннее 200 символов."),
+                        validators=[Optional(), _max(200),
                                     Email("Неверный адрес электронной почты.")])
     phone = StringField("Телефон", filters=[_strip],
-                        validators=[Optional(), Length(max=40, message="Не длиннее 40 символов."),
-                                    Regexp(r"^\+?[0-9 ()\-]{5,}$",
-                                           message="Телефон: цифры, пробелы, скобки и дефисы, например +7 (812) 123-45-67.")])
+                        validators=[Optional(), _max(40),
+                                    Regexp(r"^\+?[0-9 ()\-]{5,}$", message=PHONE_RULE)])
 
     def __init__(self, *args, school_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.organization_id.choices = [("", "— не указана —"), *school_choices]
+        self.organization_id.choices = _choices([("", "— не указана —"), *school_choices])
         self._valid_schools = {int(v) for v, _ in school_choices}
 
     def validate_role(self, field):
@@ -96,7 +107,7 @@ class UserForm(FlaskForm):
 
 class UserCreateForm(UserForm):
     password = PasswordField("Начальный пароль",
-                             validators=[DataRequired("Введите пароль."), Length(max=200), strong_password])
+                             validators=[DataRequired("Введите пароль."), _max(200), strong_password])
     confirm = PasswordField("Пароль ещё раз",
                             validators=[DataRequired("Повторите пароль."), EqualTo("password", "Пароли не совпадают.")])
     must_change_password = BooleanField("Потребовать смену пароля при первом входе", default=True)

@@ -253,6 +253,8 @@ class ImportReport:
 
 def decode_csv(raw: bytes) -> str:
     """UTF-8 (with or without BOM), else cp1251 as Excel saves it in Russian Windows."""
+    if b"\x00" in raw:
+        raise ImportFileError("Это не CSV-файл. В Excel выберите «Сохранить как → CSV (разделители — запятые)».")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -275,7 +277,10 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
     if "\t" in first and first.count("\t") > first.count(delimiter):
         delimiter = "\t"
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    records = [(reader.line_num, row) for row in reader]
+    try:
+        records = [(reader.line_num, row) for row in reader]
+    except csv.Error as e:
+        raise ImportFileError(f"Файл не читается как CSV (строка {reader.line_num}).") from e
     columns = list(ORDER)
     if records:
         header = [normalize_space(c).casefold() for c in records[0][1]]
