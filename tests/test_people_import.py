@@ -111,6 +111,8 @@ def test_unreadable_files_are_refused_with_a_message_and_create_nothing(client, 
         (b"\r\n\r\n", "Файл пуст."),
         (csv_bytes([["ФИО", "Школа"], ["Александрова Е.С.", "79"]]), "В заголовке файла нет столбцов: логин."),
         (csv_bytes([HEADER]), "В файле нет ни одной строки с данными."),
+        (csv_bytes([[f"Иванова{i} И.И.", "79", f"ivanova{i}", ""] for i in range(201)]),
+         "Слишком много строк: не больше 200 за один раз."),
         (b"PK\x03\x04\x14\x00\x06\x00", "Это не CSV-файл."),  # an .xlsx uploaded as is
         ("ФИО;Школа;Логин\r\nИванова И.И.;79;ivanova".encode("utf-16"), "Это не CSV-файл."),
     ]
