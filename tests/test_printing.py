@@ -1,0 +1,27 @@
+"""The shared PDF renderer: local stylesheets and images load, the network is never fetched."""
+
+from pypdf import PdfReader
+
+from mo_app.printing import render_pdf
+
+
+def _text(data: bytes) -> str:
+    import io
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_pdf_with_local_stylesheet_and_cyrillic(app, tmp_path):
+    (tmp_path / "t.html").write_text(
+        '<html><head><link rel="stylesheet" href="css/pdf.css"></head>'
+        '<body><img src="favicon.svg"><h1>Справка по итогам посещения</h1>'
+        '<img src="http://127.0.0.1:9/x.png"></body></html>',
+        encoding="utf-8",
+    )
+    app.jinja_loader.searchpath.append(str(tmp_path))
+    with app.test_request_context():
+        data = render_pdf("t.html")
+    assert data.startswith(b"%PDF")
+    text = _text(data)
+    assert "Справка по итогам посещения" in text
+    assert "стр. 1 из 1" in text
