@@ -51,6 +51,20 @@ class RuTimeField(TimeField):
             raise ValueError("Введите время в формате ЧЧ:ММ.") from None
 
 
+try:  # WTForms 3.3 deprecates (value, label) tuples
+    from wtforms import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
+
+
+def choices(pairs) -> list:
+    """Select options from (value, label) pairs, in the form the installed WTForms prefers."""
+    pairs = list(pairs)
+    if SelectChoice is None:
+        return pairs
+    return [SelectChoice(v, label) for v, label in pairs]
+
+
 def _int_or_none(value):
     if value in (None, "", "0", 0):
         return None
@@ -60,12 +74,12 @@ def _int_or_none(value):
 class EventForm(FlaskForm):
     """Create or edit an event: the date as the plan writes it, seats, sign-up deadline."""
 
-    kind = SelectField("Форма", choices=list(EVENT_KINDS.items()), validators=[DataRequired("Выберите форму.")])
+    kind = SelectField("Форма", choices=choices(EVENT_KINDS.items()), validators=[DataRequired("Выберите форму.")])
     goal_id = SelectField("Направление (цель плана)", coerce=_int_or_none, validate_choice=False)
     title = StringField("Тема", validators=[DataRequired("Введите тему мероприятия."), Length(max=500)])
     description = TextAreaField("Описание", validators=[Optional(), Length(max=5000)])
     venue_id = SelectField("Место проведения (на базе)", coerce=_int_or_none, validate_choice=False)
-    date_kind = SelectField("Дата", choices=[(k, v) for k, v in DATE_KINDS.items()], default=MONTH)
+    date_kind = SelectField("Дата", choices=choices(DATE_KINDS.items()), default=MONTH)
     month_start = RuMonthField("Месяц (или первый месяц периода)", validators=[Optional()])
     month_end = RuMonthField("Последний месяц периода", validators=[Optional()])
     day = RuDateField("День", validators=[Optional()])
@@ -80,8 +94,8 @@ class EventForm(FlaskForm):
 
     def __init__(self, *args, goals=(), venues=(), year_start: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.goal_id.choices = [(0, "— без направления —")] + [(g.id, g.title) for g in goals]
-        self.venue_id.choices = [(0, "— не указано —")] + [(o.id, o.short_name) for o in venues]
+        self.goal_id.choices = choices([(0, "— без направления —")] + [(g.id, g.title) for g in goals])
+        self.venue_id.choices = choices([(0, "— не указано —")] + [(o.id, o.short_name) for o in venues])
         self._goal_ids = {g.id for g in goals}
         self._venue_ids = {o.id for o in venues}
         self.year_start = year_start
@@ -188,7 +202,7 @@ class ConsultationRequestForm(FlaskForm):
 
     def __init__(self, *args, topics=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.topic_event_id.choices = [(0, "— своя тема —")] + [(t.id, t.title) for t in topics]
+        self.topic_event_id.choices = choices([(0, "— своя тема —")] + [(t.id, t.title) for t in topics])
         self._topic_ids = {t.id for t in topics}
 
     def validate_topic_event_id(self, field):
@@ -211,7 +225,7 @@ CONSULTATION_ACTIONS = {
 class ConsultationHandleForm(FlaskForm):
     """The methodologist schedules, answers, marks held or declines a consultation request."""
 
-    action = SelectField("Действие", choices=list(CONSULTATION_ACTIONS.items()))
+    action = SelectField("Действие", choices=choices(CONSULTATION_ACTIONS.items()))
     scheduled_date = RuDateField("День", validators=[Optional()])
     scheduled_time = RuTimeField("Время", validators=[Optional()])
     place = StringField("Место", validators=[Optional(), Length(max=300)])

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import case, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -34,7 +34,7 @@ class SignupError(Exception):
 
 def today() -> date:
     """Today in Moscow (config MO_TODAY may pin it for demos and tests)."""
-    pinned = current_app.config.get("MO_TODAY")
+    pinned = current_app.config.get("MO_TODAY") if has_app_context() else None
     if pinned:
         return pinned
     return datetime.now(ZoneInfo(TZ)).date()
