@@ -89,7 +89,7 @@ def bulk_world(f, year, me: User, n_events: int, n_librarians: int, per_event: i
             "created_at": datetime(2026, 1, 1), "updated_at": datetime(2026, 1, 1), "is_sample": False,
         })
     db.session.execute(insert(Event), events)
-    event_ids = db.session.scalars(db.select(Event.id).where(Event.year_id == year.id).order_by(Event.id)).all()
+    event_ids = db.session.scalars(db.select(Event.id).where(Event.venue_id == venue.id).order_by(Event.id)).all()
     regs = []
     t0 = datetime(2026, 9, 1)
     for k, eid in enumerate(event_ids):
