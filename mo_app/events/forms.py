@@ -108,34 +108,35 @@ class EventForm(FlaskForm):
         if field.data is not None and field.data not in self._venue_ids:
             raise ValidationError("Выберите место из списка.")
 
-    def validate_month_start(self, field):
-        if self.date_kind.data in (MONTH, SPAN) and not field.data:
-            raise ValidationError("Выберите месяц.")
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then what the chosen kind of date requires (empty optional fields skip their own)."""
+        ok = super().validate(extra_validators)
+        kind = self.date_kind.data
 
-    def validate_month_end(self, field):
-        if self.date_kind.data == SPAN:
-            if not field.data:
-                raise ValidationError("Выберите последний месяц периода.")
-            if self.month_start.data and field.data <= self.month_start.data:
-                raise ValidationError("Последний месяц должен быть позже первого.")
+        def need(field, message):
+            if not field.data and not field.errors:
+                field.errors = [*field.errors, message]
+                return False
+            return True
 
-    def validate_day(self, field):
-        if self.date_kind.data in (DAY, DATETIME) and not field.data:
-            raise ValidationError("Укажите день.")
-
-    def validate_at(self, field):
-        if self.date_kind.data == DATETIME and not field.data:
-            raise ValidationError("Укажите время.")
-
-    def validate_signup_deadline(self, field):
-        if not field.data:
-            return
-        try:
+        if kind in (MONTH, SPAN):
+            ok = need(self.month_start, "Выберите месяц.") and ok
+        if kind == SPAN:
+            ok = need(self.month_end, "Выберите последний месяц периода.") and ok
+            if self.month_start.data and self.month_end.data and self.month_end.data <= self.month_start.data:
+                self.month_end.errors = [*self.month_end.errors, "Последний месяц должен быть позже первого."]
+                ok = False
+        if kind in (DAY, DATETIME):
+            ok = need(self.day, "Укажите день.") and ok
+        if kind == DATETIME:
+            ok = need(self.at, "Укажите время.") and ok
+        if ok and self.signup_deadline.data:
             last = self.plan_date().last_day
-        except (TypeError, ValueError):
-            return
-        if last and field.data > last:
-            raise ValidationError("Срок записи не может быть позже даты мероприятия.")
+            if last and self.signup_deadline.data > last:
+                self.signup_deadline.errors = [*self.signup_deadline.errors,
+                                               "Срок записи не может быть позже даты мероприятия."]
+                ok = False
+        return ok
 
     def plan_date(self) -> PlanDate:
         """The date the form describes."""
@@ -194,7 +195,7 @@ class ConsultationRequestForm(FlaskForm):
     """A librarian asks for an individual consultation."""
 
     topic_event_id = SelectField("Тема из плана", coerce=_int_or_none, validate_choice=False)
-    topic = TextAreaField("Или своя тема", validators=[Optional(), Length(max=2000)])
+    topic = TextAreaField("Или своя тема", validators=[Length(max=2000)])
     preferred_dates = StringField(
         "Удобные даты", validators=[DataRequired("Укажите удобные даты."), Length(max=500)],
         description="Например: «вторники в декабре, после 14:00».",
@@ -228,13 +229,16 @@ class ConsultationHandleForm(FlaskForm):
     action = SelectField("Действие", choices=choices(CONSULTATION_ACTIONS.items()))
     scheduled_date = RuDateField("День", validators=[Optional()])
     scheduled_time = RuTimeField("Время", validators=[Optional()])
-    place = StringField("Место", validators=[Optional(), Length(max=300)])
-    answer = TextAreaField("Ответ", validators=[Optional(), Length(max=5000)])
+    place = StringField("Место", validators=[Length(max=300)])
+    answer = TextAreaField("Ответ", validators=[Length(max=5000)])
     held_note = TextAreaField("Заметка о проведении", validators=[Optional(), Length(max=5000)])
 
-    def validate_scheduled_date(self, field):
-        if self.action.data == "schedule" and not field.data:
-            raise ValidationError("Укажите день консультации.")
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.action.data == "schedule" and not self.scheduled_date.data and not self.scheduled_date.errors:
+            self.scheduled_date.errors = [*self.scheduled_date.errors, "Укажите день консультации."]
+            ok = False
+        return ok
 
     def validate_place(self, field):
         if self.action.data == "schedule" and not (field.data or "").strip():
