@@ -3,6 +3,7 @@
 import csv
 import io
 import subprocess
+from datetime import date, time
 
 from icalendar import Calendar
 from openpyxl import load_workbook
@@ -72,7 +73,7 @@ def test_sign_in_sheet_print_view_and_pdf(client, f, login_as):
 def test_event_ics_parses_back_with_moscow_time(client, f, login_as):
     d = future_day(20)
     venue = f.venue("ЦДБ им. Белинского", address="пр. Ветеранов, 1")
-    ev = f.event(when=PlanDate("datetime", d, None, __import__("datetime").time(15, 30)), venue=venue)
+    ev = f.event(when=PlanDate("datetime", d, None, time(15, 30)), venue=venue)
     login_as(f.librarian())
     r = client.get(f"/events/{ev.id}.ics")
     assert r.status_code == 200 and r.mimetype == "text/calendar"
@@ -89,15 +90,14 @@ def test_month_only_event_is_all_day_spanning_the_month(client, f, login_as):
     ev = f.event(when=PlanDate.month(2027, 2))
     login_as(f.librarian())
     (vevent,) = Calendar.from_ical(client.get(f"/events/{ev.id}.ics").data).walk("VEVENT")
-    from datetime import date
-
     assert vevent.decoded("dtstart") == date(2027, 2, 1)
     assert vevent.decoded("dtend") == date(2027, 3, 1)
 
 
 def test_personal_feed_holds_registered_events_and_revocation_gives_404(client, f, login_as, app):
     me = f.librarian()
-    mine = coming_event(f, title="Моё мероприятие", venue=f.venue("Библиотека «Лиговская»", address="Лиговский пр., 10"))
+    ligovskaya = f.venue("Библиотека «Лиговская»", address="Лиговский пр., 10")
+    mine = coming_event(f, title="Моё мероприятие", venue=ligovskaya)
     waiting = coming_event(f, title="Жду места")
     coming_event(f, title="Чужое мероприятие")
     f.registration(mine, me)

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from mo_app.dates import PlanDate
 from mo_app.events import services
 from mo_app.extensions import db
 from mo_app.models import ConsultationRequest, Event, Notice, Registration
@@ -130,7 +131,7 @@ def test_add_several_librarians_search_and_beginners(client, f, login_as):
 
 
 def test_attendance_one_click_all_present_and_walk_in(client, f, login_as):
-    ev = f.event(when=__import__("mo_app.dates", fromlist=["PlanDate"]).PlanDate("day", past_day(2)))
+    ev = f.event(when=PlanDate("day", past_day(2)))
     a, b, c = f.librarian(last_name="Алова"), f.librarian(last_name="Бекова"), f.librarian(last_name="Вечнова")
     ra = f.registration(ev, a)
     f.registration(ev, b)
@@ -140,7 +141,8 @@ def test_attendance_one_click_all_present_and_walk_in(client, f, login_as):
     r = client.post(f"/events/{ev.id}/attendance/{ra.id}", data={"value": "excused", "n": "1"}, headers=htmx())
     body = r.get_data(as_text=True)
     assert r.status_code == 200 and body.strip().startswith("<tr") and 'aria-pressed="true"' in body
-    assert client.post(f"/events/{ev.id}/attendance/{ra.id}", data={"value": "bogus"}, headers=htmx()).status_code == 422
+    bogus = client.post(f"/events/{ev.id}/attendance/{ra.id}", data={"value": "bogus"}, headers=htmx())
+    assert bogus.status_code == 422
     client.post(f"/events/{ev.id}/attendance/all-present", headers=htmx())
     db.session.expire_all()
     marks = dict(db.session.execute(db.select(Registration.user_id, Registration.attendance)).all())
@@ -159,7 +161,8 @@ def test_consultation_request_and_its_handling(client, f, login_as):
     login_as(me)
     r = client.post("/consultations/new", data={"topic_event_id": "0", "topic": "", "preferred_dates": ""})
     body = r.get_data(as_text=True)
-    assert r.status_code == 422 and "Выберите тему из плана или напишите свою." in body and "Укажите удобные даты." in body
+    assert r.status_code == 422
+    assert "Выберите тему из плана или напишите свою." in body and "Укажите удобные даты." in body
     r = client.post("/consultations/new", data={"topic_event_id": str(topic.id), "preferred_dates": "вторники"})
     assert r.status_code == 303
     req = db.session.scalar(db.select(ConsultationRequest))
@@ -177,7 +180,7 @@ def test_consultation_request_and_its_handling(client, f, login_as):
 
 def test_calendar_month_view(client, f, login_as):
     f.event(when=date(2026, 12, 9), title="Декабрьский семинар")
-    f.event(when=__import__("mo_app.dates", fromlist=["PlanDate"]).PlanDate.month(2026, 12), title="Где-то в декабре")
+    f.event(when=PlanDate.month(2026, 12), title="Где-то в декабре")
     login_as(f.librarian())
     page = client.get("/events/calendar?month=2026-12").get_data(as_text=True)
     assert "Декабрь 2026" in page and "Декабрьский семинар" in page and "В течение месяца" in page
