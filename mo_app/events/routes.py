@@ -1,3 +1,776 @@
-"""Routes of the events area."""
+"""Events: the plan's events, sign-up with a waiting list, attendance, consultations, exports, calendars."""
 
-from . import bp  # noqa: F401
+from __future__ import annotations
+
+import calendar as pycalendar
+from datetime import date
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import func
+from sqlalchemy.orm import joinedload
+
+from ..dates import month_name
+from ..exports import csv_response, xlsx_response
+from ..extensions import db
+from ..models import BestPractice, ConsultationRequest, Event, Notice, Organization, Registration, User
+from ..models.base import utcnow
+from ..models.events import CONSULTATION_STATUSES, EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_WAITING
+from ..printing import pdf_response
+from ..web import all_years, is_htmx, methodologist_required, render, role_required, selected_year
+from . import bp, ics, services
+from .forms import CONSULTATION_ACTIONS, CancelEventForm, ConsultationHandleForm, ConsultationRequestForm, EventForm
+from .services import SignupError
+
+librarian_required = role_required("librarian")
+anyone = role_required("methodologist", "librarian")
+
+
+# ---------------------------------------------------------------- loaders
+
+
+def get_event_or_404(event_id: int, *options) -> Event:
+    """The event by id with its venue, goal and year, or 404."""
+    event = db.session.scalar(
+        db.select(Event)
+        .options(joinedload(Event.venue), joinedload(Event.goal), joinedload(Event.year), *options)
+        .where(Event.id == event_id)
+    )
+    if event is None:
+        abort(404)
+    return event
+
+
+def get_registration_or_404(event: Event, reg_id: int) -> Registration:
+    reg = db.session.scalar(
+        db.select(Registration)
+        .options(joinedload(Registration.user).joinedload(User.organization))
+        .where(Registration.id == reg_id, Registration.event_id == event.id)
+    )
+    if reg is None:
+        abort(404)
+    return reg
+
+
+def _back(default: str) -> str:
+    target = request.form.get("next") or request.args.get("next") or ""
+    from ..web import is_safe_next
+
+    return target if is_safe_next(target) else default
+
+
+# ---------------------------------------------------------------- the list
+
+
+def _filters() -> dict:
+    args = request.args
+    kind = args.get("kind", "")
+    goal = args.get("goal", "")
+    month = args.get("month", "")
+    month_first = None
+    if len(month) == 7 and month[4] == "-" and month[:4].isdigit() and month[5:].isdigit():
+        y, m = int(month[:4]), int(month[5:])
+        if 1 <= m <= 12 and 1900 < y < 2200:
+            month_first = date(y, m, 1)
+    return {
+        "kind": kind if kind in EVENT_KINDS else "",
+        "goal": int(goal) if goal.isdigit() else None,
+        "month": month if month_first else "",
+        "month_first": month_first,
+        "open": args.get("open") == "1",
+        "mine": args.get("mine") == "1",
+    }
+
+
+def _year_months(year) -> list[tuple[str, str]]:
+    out = []
+    for i in range(12):
+        m = (8 + i) % 12 + 1
+        y = year.start_year + (1 if m < 9 else 0)
+        d = date(y, m, 1)
+        out.append((d.strftime("%Y-%m"), month_name(d).capitalize()))
+    return out
+
+
+def list_context() -> dict:
+    """Everything /events shows: the year's events filtered, grouped by month, with seats and my state."""
+    year = selected_year()
+    flt = _filters()
+    q = (
+        db.select(Event)
+        .options(joinedload(Event.venue), joinedload(Event.goal), joinedload(Event.year))
+        .where(Event.year_id == year.id)
+    )
+    if flt["kind"]:
+        q = q.where(Event.kind == flt["kind"])
+    if flt["goal"]:
+        q = q.where(Event.goal_id == flt["goal"])
+    events = db.session.scalars(q).unique().all()
+    if flt["month_first"]:
+        events = [e for e in events if services.overlaps_month(e.plan_date, flt["month_first"])]
+    seats = services.seats_for(events)
+    states = services.my_states(current_user, [e.id for e in events])
+    if flt["open"]:
+        events = [e for e in events if services.signup_refusal(e) is None]
+    if flt["mine"]:
+        events = [e for e in events if states.get(e.id) and states[e.id].status in (REG_REGISTERED, REG_WAITING)]
+    return {
+        "year": year,
+        "years": all_years(),
+        "filters": flt,
+        "groups": services.group_by_month(events),
+        "count": len(events),
+        "seats_by_id": seats,
+        "states_by_id": states,
+        "refusals": {e.id: services.signup_refusal(e) for e in events},
+        "cancel_refusals": {e.id: services.self_cancel_refusal(e) for e in events},
+        "kinds": EVENT_KINDS,
+        "goals": year.goals,
+        "months": _year_months(year),
+    }
+
+
+@bp.route("/events")
+@anyone
+def index():
+    """The school year's events by month, with filters (htmx, pushed to the URL)."""
+    ctx = list_context()
+    notices = services.take_unread_notices(current_user)
+    return render("events/index.html", fragment="events/_list.html", notices=notices, **ctx)
+
+
+@bp.route("/events/calendar")
+@anyone
+def calendar():
+    """A month of the plan as a calendar grid (`?month=2026-12`)."""
+    year = selected_year()
+    raw = request.args.get("month", "")
+    first = None
+    if len(raw) == 7 and raw[:4].isdigit() and raw[5:].isdigit() and raw[4] == "-" and 1 <= int(raw[5:]) <= 12:
+        first = date(int(raw[:4]), int(raw[5:]), 1)
+    if first is None:
+        t = services.today()
+        first = date(t.year, t.month, 1)
+        if not (date(year.start_year, 9, 1) <= first < date(year.start_year + 1, 9, 1)):
+            first = date(year.start_year, 9, 1)
+    events = db.session.scalars(
+        db.select(Event).options(joinedload(Event.venue), joinedload(Event.goal)).where(Event.year_id == year.id)
+    ).unique().all()
+    in_month = [e for e in events if services.overlaps_month(e.plan_date, first)]
+    by_day: dict[int, list[Event]] = {}
+    whole_month = []
+    for e in sorted(in_month, key=services.event_sort_key):
+        if e.plan_date.is_exact:
+            by_day.setdefault(e.plan_date.start.day, []).append(e)
+        else:
+            whole_month.append(e)
+    states = services.my_states(current_user, [e.id for e in in_month])
+    weeks = pycalendar.Calendar(firstweekday=0).monthdayscalendar(first.year, first.month)
+    prev_first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+    next_first = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return render(
+        "events/calendar.html", year=year, first=first, weeks=weeks, by_day=by_day, whole_month=whole_month,
+        states=states, prev_month=prev_first.strftime("%Y-%m"), next_month=next_first.strftime("%Y-%m"),
+        today=services.today(),
+    )
+
+
+# ---------------------------------------------------------------- one event
+
+
+def signup_context(event: Event) -> dict:
+    """The sign-up box of one event: seats, my state and what I may do."""
+    seats = services.seats_for([event])[event.id]
+    return {
+        "event": event,
+        "seats": seats,
+        "state": services.my_states(current_user, [event.id]).get(event.id),
+        "refusal": services.signup_refusal(event),
+        "cancel_refusal": services.self_cancel_refusal(event),
+    }
+
+
+@bp.route("/events/<int:event_id>")
+@anyone
+def show(event_id: int):
+    """Everything about one event, with the sign-up box."""
+    event = get_event_or_404(
+        event_id,
+        joinedload(Event.best_practice).joinedload(BestPractice.author),
+        joinedload(Event.best_practice).joinedload(BestPractice.organization),
+    )
+    notices = services.take_unread_notices(current_user)
+    return render("events/show.html", notices=notices, is_past=services.is_past(event), **signup_context(event))
+
+
+def _signup_reply(event_id: int, error: SignupError | None = None, message: str | None = None):
+    """After a sign-up action: the refreshed box for htmx, else back to the page with a flash."""
+    event = get_event_or_404(event_id)
+    if is_htmx():
+        ctx = signup_context(event)
+        compact = request.form.get("compact") == "1"
+        return render(
+            "events/_signup.html", fragment="events/_signup.html", status=error.status if error else 200,
+            error=error.message if error else None, message=message, compact=compact, **ctx,
+        )
+    if error:
+        flash(error.message, "error")
+    elif message:
+        flash(message, "success")
+    return redirect(_back(url_for("events.show", event_id=event.id)), 303)
+
+
+@bp.route("/events/<int:event_id>/register", methods=["POST"])
+@librarian_required
+def register(event_id: int):
+    """Sign the current librarian up (a seat or the waiting list)."""
+    get_event_or_404(event_id)
+    try:
+        reg = services.register(event_id, current_user.id)
+    except SignupError as e:
+        if e.status == 404:
+            abort(404)
+        return _signup_reply(event_id, e)
+    msg = "Вы записаны." if reg.status == REG_REGISTERED else "Мест нет: вы в листе ожидания."
+    return _signup_reply(event_id, message=msg)
+
+
+@bp.route("/events/<int:event_id>/cancel", methods=["POST"])
+@librarian_required
+def cancel_registration(event_id: int):
+    """Cancel the current librarian's own sign-up (up to the deadline)."""
+    get_event_or_404(event_id)
+    try:
+        services.cancel(event_id, current_user.id)
+    except SignupError as e:
+        if e.status == 404:
+            abort(404)
+        return _signup_reply(event_id, e)
+    return _signup_reply(event_id, message="Запись отменена.")
+
+
+@bp.route("/events/<int:event_id>.ics")
+@anyone
+def event_ics(event_id: int):
+    """One event as an iCalendar file."""
+    event = get_event_or_404(event_id)
+    if event.plan_date.start is None:
+        return render("errors/error.html", status=404, code=404, title="Дата не назначена",
+                      text="У мероприятия ещё нет даты: добавить его в календарь пока нельзя.")
+    return ics.ics_response([event], event.display_title, filename=f"event-{event.id}.ics")
+
+
+# ---------------------------------------------------------------- my events, notices, calendar feed
+
+
+def my_context() -> dict:
+    """The librarian's sign-ups, upcoming and past, with marks; notices; the calendar feed link."""
+    regs = db.session.scalars(
+        db.select(Registration)
+        .options(joinedload(Registration.event).joinedload(Event.venue), joinedload(Registration.event)
+                 .joinedload(Event.year))
+        .where(Registration.user_id == current_user.id)
+    ).unique().all()
+    states = services.my_states(current_user, [r.event_id for r in regs])
+    upcoming, past = [], []
+    for r in sorted(regs, key=lambda r: services.event_sort_key(r.event)):
+        (past if services.is_past(r.event) or r.event.status == "held" else upcoming).append(r)
+    past.reverse()
+    recent = db.session.scalars(
+        db.select(Notice).options(joinedload(Notice.event))
+        .where(Notice.user_id == current_user.id).order_by(Notice.created_at.desc(), Notice.id.desc()).limit(20)
+    ).all()
+    unread = [n for n in recent if n.read_at is None]
+    if unread:
+        services.take_unread_notices(current_user)
+    return {
+        "upcoming": upcoming,
+        "past": past,
+        "states": states,
+        "recent_notices": recent,
+        "unread_ids": {n.id for n in unread},
+        "cancel_refusals": {r.event_id: services.self_cancel_refusal(r.event) for r in upcoming},
+        "feed_url": url_for("events.calendar_feed", token=current_user.calendar_token, _external=True)
+        if current_user.calendar_token else None,
+    }
+
+
+@bp.route("/my/events")
+@librarian_required
+def my_events():
+    """«Мои мероприятия»: upcoming and past sign-ups, attendance marks, notices."""
+    return render("events/my_events.html", **my_context())
+
+
+@bp.route("/my/calendar-token", methods=["POST"])
+@librarian_required
+def new_calendar_token():
+    """Create (or replace) the secret link of the personal calendar feed."""
+    user = db.session.get(User, current_user.id)
+    user.new_calendar_token()
+    db.session.commit()
+    flash("Создана новая ссылка на календарь. Старая ссылка больше не работает.", "success")
+    return redirect(url_for("events.my_events"), 303)
+
+
+@bp.route("/my/calendar-token/revoke", methods=["POST"])
+@librarian_required
+def revoke_calendar_token():
+    """Revoke the personal calendar feed link."""
+    user = db.session.get(User, current_user.id)
+    user.calendar_token = None
+    db.session.commit()
+    flash("Ссылка на календарь отозвана.", "success")
+    return redirect(url_for("events.my_events"), 303)
+
+
+@bp.route("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """The personal feed of a librarian's registered events; the secret token is the only key."""
+    if not token or len(token) > 64:
+        abort(404)
+    user = db.session.scalar(db.select(User).where(User.calendar_token == token, User.active.is_(True)))
+    if user is None:
+        abort(404)
+    events = db.session.scalars(
+        db.select(Event)
+        .join(Registration, Registration.event_id == Event.id)
+        .options(joinedload(Event.venue))
+        .where(Registration.user_id == user.id, Registration.status == REG_REGISTERED)
+        .order_by(Event.date_start)
+    ).unique().all()
+    resp = ics.ics_response(events, f"МО библиотекарей — {user.short_name}")
+    resp.headers["Cache-Control"] = "private, max-age=300"
+    return resp
+
+
+# ---------------------------------------------------------------- methodologist: create, edit, cancel
+
+
+def _event_form(year, event: Event | None = None, **kw) -> EventForm:
+    venues = db.session.scalars(
+        db.select(Organization).where(Organization.is_active.is_(True)).order_by(Organization.kind,
+                                                                                 Organization.short_name)
+    ).all()
+    return EventForm(goals=year.goals, venues=venues, year_start=year.start_year, **kw)
+
+
+def _form_page(form: EventForm, year, event: Event | None, status: int = 200):
+    return render("events/form.html", fragment="events/_form.html", status=status, form=form, year=year,
+                  event=event)
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@methodologist_required
+def new_event():
+    """Create an event in the selected year."""
+    year = selected_year()
+    form = _event_form(year)
+    if form.validate_on_submit():
+        event = services.save_event(None, form.data_for_service(), year.id)
+        flash("Мероприятие добавлено.", "success")
+        return redirect(url_for("events.show", event_id=event.id), 303)
+    return _form_page(form, year, None, 422 if form.errors else 200)
+
+
+@bp.route("/events/validate", methods=["POST"])
+@methodologist_required
+def validate_event():
+    """Inline validation of the event form: the error text of the field that changed."""
+    year = selected_year()
+    form = _event_form(year)
+    form.validate()
+    name = request.headers.get("HX-Trigger-Name") or request.args.get("field", "")
+    errors = form.errors.get(name) if name in form else None
+    from flask import render_template
+
+    return render_template("events/_inline_error.html", errors=errors or [])
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@methodologist_required
+def edit_event(event_id: int):
+    """Edit an event; participants are notified of a new date or venue."""
+    event = get_event_or_404(event_id)
+    form = _event_form(event.year)
+    if request.method == "GET":
+        form.fill_from(event)
+    elif form.validate():
+        try:
+            services.save_event(event, form.data_for_service(), event.year_id)
+        except SignupError as e:
+            form.capacity.errors = [*form.capacity.errors, e.message]
+            return _form_page(form, event.year, event, 422)
+        flash("Изменения сохранены.", "success")
+        return redirect(url_for("events.show", event_id=event_id), 303)
+    return _form_page(form, event.year, event, 422 if form.errors else 200)
+
+
+@bp.route("/events/<int:event_id>/duplicate", methods=["POST"])
+@methodologist_required
+def duplicate_event(event_id: int):
+    """Copy an event (closed for sign-up, no participants) and open its edit form."""
+    copy = services.duplicate_event(get_event_or_404(event_id))
+    flash("Создана копия мероприятия (запись закрыта). Проверьте дату и откройте запись.", "success")
+    return redirect(url_for("events.edit_event", event_id=copy.id), 303)
+
+
+@bp.route("/events/<int:event_id>/cancel-event", methods=["GET", "POST"])
+@methodologist_required
+def cancel_event(event_id: int):
+    """Cancel an event: participants get a notice, registrations stay as history."""
+    event = get_event_or_404(event_id)
+    form = CancelEventForm()
+    if form.validate_on_submit():
+        try:
+            n = services.cancel_event(event, (form.reason.data or "").strip())
+        except SignupError as e:
+            flash(e.message, "error")
+            return redirect(url_for("events.show", event_id=event_id), 303)
+        flash(f"Мероприятие отменено; уведомлено участников: {n}.", "success")
+        return redirect(url_for("events.show", event_id=event_id), 303)
+    return render("events/cancel.html", form=form, event=event, status=422 if form.errors else 200)
+
+
+# ---------------------------------------------------------------- methodologist: participants, attendance
+
+
+def participants_context(event: Event) -> dict:
+    """The event's participants: registered (by surname), the waiting list (in order), cancelled."""
+    regs = db.session.scalars(
+        db.select(Registration)
+        .options(joinedload(Registration.user).joinedload(User.organization))
+        .where(Registration.event_id == event.id)
+    ).unique().all()
+    registered = sorted((r for r in regs if r.status == REG_REGISTERED), key=lambda r: r.user.full_name)
+    waiting = sorted((r for r in regs if r.status == REG_WAITING), key=lambda r: (r.queued_at, r.id))
+    cancelled = sorted((r for r in regs if r.status == REG_CANCELLED), key=lambda r: r.cancelled_at or r.created_at)
+    taken = {r.user_id for r in regs if r.status != REG_CANCELLED}
+    librarians = db.session.scalars(
+        db.select(User).options(joinedload(User.organization))
+        .where(User.role == "librarian", User.active.is_(True)).order_by(User.last_name, User.initials)
+    ).unique().all()
+    return {
+        "event": event,
+        "registered": registered,
+        "waiting": waiting,
+        "cancelled": cancelled,
+        "seats": services.Seats(event.capacity, len(registered), len(waiting)),
+        "walk_in_choices": [u for u in librarians if u.id not in taken],
+        "attendance_choices": services.ATTENDANCE_VALUES,
+        "hx": is_htmx(),
+    }
+
+
+@bp.route("/events/<int:event_id>/participants")
+@methodologist_required
+def participants(event_id: int):
+    """Participants of an event: lists, adding on their behalf, attendance marks."""
+    event = get_event_or_404(event_id)
+    return render("events/participants.html", fragment="events/_participants.html", **participants_context(event))
+
+
+@bp.route("/events/<int:event_id>/participants/search")
+@methodologist_required
+def search_librarians(event_id: int):
+    """Active search of librarians to add (not already on the lists)."""
+    event = get_event_or_404(event_id)
+    q = (request.args.get("q") or "").strip()
+    beginners = request.args.get("beginners") == "1"
+    taken = db.select(Registration.user_id).where(
+        Registration.event_id == event.id, Registration.status != REG_CANCELLED
+    )
+    stmt = (
+        db.select(User).outerjoin(Organization, User.organization_id == Organization.id)
+        .options(joinedload(User.organization))
+        .where(User.role == "librarian", User.active.is_(True), User.id.not_in(taken))
+    )
+    if beginners:
+        stmt = stmt.where(User.is_beginner.is_(True))
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(db.or_(func.lower(User.last_name).like(like), func.lower(Organization.short_name)
+                                 .like(like), Organization.number == q, func.lower(User.login).like(like)))
+    users = db.session.scalars(stmt.order_by(User.last_name).limit(50)).unique().all() if (q or beginners) else []
+    return render("events/_search_results.html", fragment="events/_search_results.html", users=users, q=q,
+                  event=event, beginners=beginners)
+
+
+@bp.route("/events/<int:event_id>/participants/add", methods=["POST"])
+@methodologist_required
+def add_participants(event_id: int):
+    """Sign up several librarians at once on their behalf (seats first, then the waiting list)."""
+    event = get_event_or_404(event_id)
+    ids = [int(x) for x in request.form.getlist("user_id") if x.isdigit()]
+    added, problems = [], []
+    for uid in ids:
+        try:
+            reg = services.register(event.id, uid, by=current_user)
+            added.append(reg)
+        except SignupError as e:
+            problems.append(e.message)
+    if not ids:
+        problems.append("Отметьте, кого записать.")
+    on_seat = sum(1 for r in added if r.status == REG_REGISTERED)
+    if added:
+        msg = f"Записано: {on_seat}"
+        if len(added) - on_seat:
+            msg += f", в лист ожидания: {len(added) - on_seat}"
+        flash(msg + ".", "success")
+    for p in problems:
+        flash(p, "error")
+    if is_htmx():
+        event = get_event_or_404(event_id)
+        return render("events/_participants.html", fragment="events/_participants.html",
+                      **participants_context(event))
+    return redirect(url_for("events.participants", event_id=event_id), 303)
+
+
+@bp.route("/events/<int:event_id>/participants/<int:reg_id>/remove", methods=["POST"])
+@methodologist_required
+def remove_participant(event_id: int, reg_id: int):
+    """Cancel someone's sign-up (kept as history); the first on the waiting list takes the seat."""
+    event = get_event_or_404(event_id)
+    reg = get_registration_or_404(event, reg_id)
+    try:
+        promoted = services.cancel(event.id, reg.user_id, by=current_user)
+        msg = f"Запись {reg.user.short_name} отменена."
+        if promoted:
+            msg += " Из листа ожидания записан(а): " + ", ".join(
+                db.session.get(User, p.user_id).short_name for p in promoted) + "."
+        flash(msg, "success")
+    except SignupError as e:
+        flash(e.message, "error")
+    return _participants_reply(event_id)
+
+
+@bp.route("/events/<int:event_id>/participants/<int:reg_id>/move-up", methods=["POST"])
+@methodologist_required
+def move_up(event_id: int, reg_id: int):
+    """Move someone from the waiting list onto a seat."""
+    event = get_event_or_404(event_id)
+    reg = get_registration_or_404(event, reg_id)
+    try:
+        services.move_up(event.id, reg.id, current_user)
+        flash(f"{reg.user.short_name}: переведен(а) из листа ожидания в участники.", "success")
+    except SignupError as e:
+        flash(e.message, "error")
+    return _participants_reply(event_id)
+
+
+def _participants_reply(event_id: int):
+    if is_htmx():
+        event = get_event_or_404(event_id)
+        return render("events/_participants.html", fragment="events/_participants.html",
+                      **participants_context(event))
+    return redirect(url_for("events.participants", event_id=event_id), 303)
+
+
+@bp.route("/events/<int:event_id>/attendance/<int:reg_id>", methods=["POST"])
+@methodologist_required
+def mark_attendance(event_id: int, reg_id: int):
+    """One participant's attendance mark (one click, the row comes back)."""
+    event = get_event_or_404(event_id)
+    reg = get_registration_or_404(event, reg_id)
+    status = 200
+    error = None
+    try:
+        services.mark_attendance(reg, request.form.get("value", ""))
+    except SignupError as e:
+        status, error = e.status, e.message
+    if not is_htmx():
+        if error:
+            flash(error, "error")
+        return redirect(url_for("events.participants", event_id=event_id), 303)
+    reg = get_registration_or_404(event, reg_id)
+    return render("events/_attendance_row.html", fragment="events/_attendance_row.html", status=status,
+                  event=event, reg=reg, error=error, attendance_choices=services.ATTENDANCE_VALUES,
+                  n=request.form.get("n", ""))
+
+
+@bp.route("/events/<int:event_id>/attendance/all-present", methods=["POST"])
+@methodologist_required
+def mark_all_present(event_id: int):
+    """Mark every registered participant without a mark as present."""
+    event = get_event_or_404(event_id)
+    n = services.mark_all_present(event)
+    flash(f"Отмечено присутствующими: {n}.", "success")
+    return _participants_reply(event_id)
+
+
+@bp.route("/events/<int:event_id>/walk-in", methods=["POST"])
+@methodologist_required
+def add_walk_in(event_id: int):
+    """A librarian who came without signing up: registered and marked present."""
+    event = get_event_or_404(event_id)
+    uid = request.form.get("user_id", "")
+    if not uid.isdigit():
+        flash("Выберите, кто пришёл.", "error")
+    else:
+        try:
+            services.register(event.id, int(uid), by=current_user, walk_in=True)
+            flash("Пришедший добавлен и отмечен присутствующим.", "success")
+        except SignupError as e:
+            flash(e.message, "error")
+    return _participants_reply(event_id)
+
+
+# ---------------------------------------------------------------- exports and the sign-in sheet
+
+EXPORT_HEADER = ["№", "ФИО", "ОУ", "Статус", "Отметка"]
+
+
+def _export_rows(event: Event) -> list[list]:
+    ctx = participants_context(event)
+    rows = []
+    for i, r in enumerate(ctx["registered"] + ctx["waiting"], start=1):
+        status = r.status_label + (" (пришёл без записи)" if r.is_walk_in else "")
+        org = r.user.organization.short_name if r.user.organization else ""
+        rows.append([i, r.user.full_name, org, status, r.attendance_label])
+    return rows
+
+
+@bp.route("/events/<int:event_id>/participants.csv")
+@methodologist_required
+def participants_csv(event_id: int):
+    """Participants as CSV for Excel (UTF-8 with BOM, `;`)."""
+    event = get_event_or_404(event_id)
+    return csv_response(f"участники-{event.id}.csv", EXPORT_HEADER, _export_rows(event))
+
+
+@bp.route("/events/<int:event_id>/participants.xlsx")
+@methodologist_required
+def participants_xlsx(event_id: int):
+    """Participants as an XLSX workbook."""
+    event = get_event_or_404(event_id)
+    return xlsx_response(f"участники-{event.id}.xlsx", [("Участники", EXPORT_HEADER, _export_rows(event))],
+                         widths={1: 5, 2: 36, 3: 24, 4: 20, 5: 22})
+
+
+def sheet_context(event: Event) -> dict:
+    ctx = participants_context(event)
+    return {"event": event, "people": ctx["registered"], "blank_rows": 5}
+
+
+@bp.route("/events/<int:event_id>/sign-in-sheet")
+@methodologist_required
+def sign_in_sheet(event_id: int):
+    """The sign-in sheet (лист регистрации) as a print view."""
+    event = get_event_or_404(event_id)
+    return render("events/sign_in_sheet.html", **sheet_context(event))
+
+
+@bp.route("/events/<int:event_id>/sign-in-sheet.pdf")
+@methodologist_required
+def sign_in_sheet_pdf(event_id: int):
+    """The sign-in sheet as a PDF (A4)."""
+    event = get_event_or_404(event_id)
+    return pdf_response("events/sign_in_sheet.html", f"лист-регистрации-{event.id}.pdf", **sheet_context(event))
+
+
+# ---------------------------------------------------------------- consultations
+
+
+def consultations_context(form: ConsultationRequestForm | None = None) -> dict:
+    year = selected_year()
+    q = (
+        db.select(ConsultationRequest)
+        .options(joinedload(ConsultationRequest.user).joinedload(User.organization),
+                 joinedload(ConsultationRequest.topic_event))
+        .where(ConsultationRequest.year_id == year.id)
+        .order_by(ConsultationRequest.created_at.desc(), ConsultationRequest.id.desc())
+    )
+    if not current_user.is_methodologist:
+        q = q.where(ConsultationRequest.user_id == current_user.id)
+    topics = services.consultation_topics(year.id)
+    if form is None and current_user.is_librarian:
+        form = ConsultationRequestForm(topics=topics)
+    return {
+        "year": year,
+        "requests": db.session.scalars(q).unique().all(),
+        "form": form,
+        "statuses": CONSULTATION_STATUSES,
+        "actions": CONSULTATION_ACTIONS,
+        "group_consultations": db.session.scalars(
+            db.select(Event).where(Event.year_id == year.id, Event.kind == "group_consultation")
+            .order_by(Event.goal_id, Event.position)
+        ).all(),
+    }
+
+
+@bp.route("/consultations")
+@anyone
+def consultations():
+    """Consultation requests: the librarian's own with a request form; all of them for the methodologist."""
+    return render("events/consultations.html", **consultations_context())
+
+
+@bp.route("/consultations/new", methods=["POST"])
+@librarian_required
+def request_consultation():
+    """A librarian asks for an individual consultation."""
+    year = selected_year()
+    form = ConsultationRequestForm(topics=services.consultation_topics(year.id))
+    if not form.validate_on_submit():
+        return render("events/consultations.html", status=422, **consultations_context(form))
+    topic_event = db.session.get(Event, form.topic_event_id.data) if form.topic_event_id.data else None
+    topic = (form.topic.data or "").strip() or (topic_event.title if topic_event else "")
+    db.session.add(ConsultationRequest(
+        year_id=year.id, user_id=current_user.id, topic_event_id=topic_event.id if topic_event else None,
+        topic=topic, preferred_dates=form.preferred_dates.data.strip(),
+    ))
+    db.session.commit()
+    flash("Заявка на консультацию отправлена методисту.", "success")
+    return redirect(url_for("events.consultations"), 303)
+
+
+@bp.route("/consultations/<int:req_id>", methods=["POST"])
+@methodologist_required
+def handle_consultation(req_id: int):
+    """The methodologist schedules, answers, marks held or declines a request."""
+    req = db.session.get(ConsultationRequest, req_id)
+    if req is None:
+        abort(404)
+    form = ConsultationHandleForm()
+    if not form.validate_on_submit():
+        for name, errs in form.errors.items():
+            label = getattr(form, name).label.text if name in form else name
+            flash(f"{label}: {' '.join(errs)}", "error")
+        return redirect(url_for("events.consultations"), 303)
+    action = form.action.data
+    if action == "schedule":
+        req.status = "scheduled"
+        req.scheduled_date, req.scheduled_time = form.scheduled_date.data, form.scheduled_time.data
+        req.place = form.place.data.strip()
+        text = f"Консультация «{req.topic}» назначена: {req.scheduled_date.strftime('%d.%m.%Y')}"
+        if req.scheduled_time:
+            text += f", {req.scheduled_time.strftime('%H:%M')}"
+        text += f", {req.place}."
+    elif action == "answer":
+        req.status, req.answer = "answered", form.answer.data.strip()
+        text = f"Методист ответил на заявку «{req.topic}»."
+    elif action == "decline":
+        req.status, req.answer = "declined", form.answer.data.strip()
+        text = f"Заявка на консультацию «{req.topic}» отклонена."
+    else:
+        req.status, req.held_note = "held", (form.held_note.data or "").strip() or None
+        text = None
+    if text:
+        db.session.add(Notice(user_id=req.user_id, kind="consultation", text=text))
+    req.updated_at = utcnow()
+    db.session.commit()
+    flash("Заявка обновлена.", "success")
+    return redirect(url_for("events.consultations"), 303)
+
+
+@bp.app_template_global()
+def signup_seats_text(seats) -> str:
+    """«осталось 3 места из 20», «мест нет», «без ограничения мест»."""
+    from ..dates import plural
+
+    if seats.capacity is None:
+        return "без ограничения мест"
+    if seats.left == 0:
+        return f"мест нет (всего {seats.capacity})"
+    return f"осталось {seats.left} {plural(seats.left, 'место', 'места', 'мест')} из {seats.capacity}"
+

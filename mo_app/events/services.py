@@ -1,0 +1,523 @@
+"""Events logic: sign-up with seats and a waiting list, cancellation with promotion, attendance, notices.
+
+Every check-then-write runs inside ``write_lock()`` (BEGIN IMMEDIATE on SQLite) with the event row locked
+``FOR UPDATE`` on PostgreSQL, so seat counts hold under concurrent requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+from sqlalchemy import case, func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..dates import TZ, PlanDate
+from ..extensions import db, write_lock
+from ..models import ConsultationRequest, Event, Notice, Registration, User
+from ..models.base import utcnow
+from ..models.events import REG_CANCELLED, REG_REGISTERED, REG_WAITING
+
+ATTENDANCE_VALUES = ("present", "absent", "excused")
+
+
+class SignupError(Exception):
+    """A refused sign-up or cancellation; the message is shown to the user as is (Russian)."""
+
+    def __init__(self, message: str, status: int = 409):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def today() -> date:
+    """Today in Moscow (config MO_TODAY may pin it for demos and tests)."""
+    pinned = current_app.config.get("MO_TODAY") if has_app_context() else None
+    if pinned:
+        return pinned
+    return datetime.now(ZoneInfo(TZ)).date()
+
+
+# ---------------------------------------------------------------- state of an event
+
+
+def is_past(event: Event, on: date | None = None) -> bool:
+    """True when the event's last possible day is over (a month-only event: when the month is over)."""
+    last = event.plan_date.last_day
+    return last is not None and last < (on or today())
+
+
+def deadline_passed(event: Event, on: date | None = None) -> bool:
+    return event.signup_deadline is not None and event.signup_deadline < (on or today())
+
+
+def signup_refusal(event: Event, on: date | None = None) -> str | None:
+    """Why a librarian cannot sign up for `event` now (Russian), or None."""
+    on = on or today()
+    if event.status == "cancelled":
+        return "Мероприятие отменено: запись невозможна."
+    if event.year is not None and event.year.is_archive:
+        return "Это мероприятие архивного учебного года: запись невозможна."
+    if event.status == "held" or is_past(event, on):
+        return "Мероприятие уже прошло: запись невозможна."
+    if not event.is_open:
+        return "Запись на это мероприятие закрыта."
+    if deadline_passed(event, on):
+        return f"Запись закончилась {event.signup_deadline.strftime('%d.%m.%Y')}: срок записи истёк."
+    return None
+
+
+def self_cancel_refusal(event: Event, on: date | None = None) -> str | None:
+    """Why a librarian cannot cancel their own sign-up now, or None."""
+    on = on or today()
+    if event.status == "cancelled":
+        return "Мероприятие отменено."
+    if is_past(event, on) or event.status == "held":
+        return "Мероприятие уже прошло: отменить запись нельзя."
+    if deadline_passed(event, on):
+        return "Срок записи истёк: отменить запись может только методист."
+    return None
+
+
+@dataclass
+class Seats:
+    """Counts of an event's sign-ups."""
+
+    capacity: int | None
+    registered: int = 0
+    waiting: int = 0
+
+    @property
+    def left(self) -> int | None:
+        return None if self.capacity is None else max(0, self.capacity - self.registered)
+
+    @property
+    def full(self) -> bool:
+        return self.capacity is not None and self.registered >= self.capacity
+
+
+def seat_counts(event_ids) -> dict[int, tuple[int, int]]:
+    """{event_id: (registered, waiting)} in one query."""
+    ids = list(event_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        db.select(
+            Registration.event_id,
+            func.sum(case((Registration.status == REG_REGISTERED, 1), else_=0)),
+            func.sum(case((Registration.status == REG_WAITING, 1), else_=0)),
+        )
+        .where(Registration.event_id.in_(ids))
+        .group_by(Registration.event_id)
+    )
+    return {eid: (int(r or 0), int(w or 0)) for eid, r, w in rows}
+
+
+def seats_for(events) -> dict[int, Seats]:
+    """Seats of each event, counted in one query."""
+    counts = seat_counts(e.id for e in events)
+    return {e.id: Seats(e.capacity, *counts.get(e.id, (0, 0))) for e in events}
+
+
+@dataclass
+class MyState:
+    """The current librarian's registration of an event and their place in the waiting list."""
+
+    registration: Registration | None = None
+    position: int | None = None  #: 1-based place in the waiting list
+
+    @property
+    def status(self) -> str | None:
+        return self.registration.status if self.registration else None
+
+
+def my_states(user: User, event_ids) -> dict[int, MyState]:
+    """The user's registration of each event with their waiting-list place, in one query."""
+    ids = list(event_ids)
+    if not ids or not getattr(user, "is_librarian", False):
+        return {}
+    mine = db.aliased(Registration, name="mine")
+    ahead = (
+        db.select(func.count(Registration.id))
+        .where(
+            Registration.event_id == mine.event_id,
+            Registration.status == REG_WAITING,
+            db.or_(
+                Registration.queued_at < mine.queued_at,
+                db.and_(Registration.queued_at == mine.queued_at, Registration.id < mine.id),
+            ),
+        )
+        .correlate(mine)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        db.select(mine, ahead).where(mine.user_id == user.id, mine.event_id.in_(ids))
+    ).all()
+    out = {}
+    for reg, n_ahead in rows:
+        out[reg.event_id] = MyState(reg, (n_ahead or 0) + 1 if reg.status == REG_WAITING else None)
+    return out
+
+
+# ---------------------------------------------------------------- sign-up and cancellation
+
+
+def _locked_event(event_id: int) -> Event:
+    ev = db.session.scalar(
+        db.select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if ev is None:
+        raise SignupError("Мероприятие не найдено.", 404)
+    return ev
+
+
+def _count(event_id: int, status: str) -> int:
+    return db.session.scalar(
+        db.select(func.count(Registration.id)).where(Registration.event_id == event_id, Registration.status == status)
+    )
+
+
+def _next_queued_at(event_id: int) -> datetime:
+    """A sign-up time later than every other of the event: the waiting order stays strict."""
+    now = utcnow()
+    last = db.session.scalar(db.select(func.max(Registration.queued_at)).where(Registration.event_id == event_id))
+    if last is not None and last >= now:
+        now = last + timedelta(microseconds=1)
+    return now
+
+
+def _promote(event: Event) -> list[Registration]:
+    """Fill free seats from the head of the waiting list, with a notice to each promoted person."""
+    promoted = []
+    if event.status == "cancelled":
+        return promoted
+    registered = _count(event.id, REG_REGISTERED)
+    while event.capacity is None or registered < event.capacity:
+        head = db.session.scalar(
+            db.select(Registration)
+            .where(Registration.event_id == event.id, Registration.status == REG_WAITING)
+            .order_by(Registration.queued_at, Registration.id)
+            .limit(1)
+        )
+        if head is None:
+            break
+        head.status = REG_REGISTERED
+        head.promoted_at = utcnow()
+        db.session.add(
+            Notice(
+                user_id=head.user_id, event_id=event.id, kind="promoted",
+                text=f"Освободилось место: вы записаны на «{event.display_title}» ({event.plan_date.text()}).",
+            )
+        )
+        db.session.flush()
+        promoted.append(head)
+        registered += 1
+    return promoted
+
+
+def register(event_id: int, user_id: int, by: User | None = None, walk_in: bool = False) -> Registration:
+    """Sign a librarian up: a seat if one is free, else the waiting list. `by` is the methodologist acting
+    on their behalf (deadline and closed sign-up do not apply to them). Commits."""
+    try:
+        with write_lock():
+            event = _locked_event(event_id)
+            user = db.session.get(User, user_id)
+            if user is None or not user.is_librarian or not user.active:
+                raise SignupError("Записать можно только действующего библиотекаря.", 422)
+            if by is None:
+                reason = signup_refusal(event)
+                if reason:
+                    raise SignupError(reason)
+            elif event.status == "cancelled":
+                raise SignupError("Мероприятие отменено: запись невозможна.")
+            reg = db.session.scalar(
+                db.select(Registration).where(Registration.event_id == event.id, Registration.user_id == user.id)
+            )
+            if reg is not None and reg.status != REG_CANCELLED:
+                if by is None:
+                    raise SignupError(
+                        "Вы уже записаны на это мероприятие." if reg.status == REG_REGISTERED
+                        else "Вы уже в листе ожидания этого мероприятия."
+                    )
+                raise SignupError(f"{user.short_name} уже в списке участников.")
+            free = walk_in or event.capacity is None or _count(event.id, REG_REGISTERED) < event.capacity
+            if reg is None:
+                reg = Registration(event_id=event.id, user_id=user.id)
+                db.session.add(reg)
+            reg.status = REG_REGISTERED if free else REG_WAITING
+            reg.queued_at = _next_queued_at(event.id)
+            reg.cancelled_at = None
+            reg.cancelled_by_id = None
+            reg.promoted_at = None
+            reg.added_by_id = by.id if by is not None else None
+            reg.is_walk_in = walk_in
+            if walk_in:
+                reg.attendance = "present"
+                reg.attendance_marked_at = utcnow()
+            db.session.commit()
+            return reg
+    except IntegrityError:
+        db.session.rollback()
+        raise SignupError("Вы уже записаны на это мероприятие.") from None
+    except SignupError:
+        db.session.rollback()
+        raise
+
+
+def cancel(event_id: int, user_id: int, by: User | None = None) -> list[Registration]:
+    """Cancel a sign-up (the librarian's own, or by the methodologist `by`), keeping it as history, and
+    promote from the waiting list in the same transaction. Returns the promoted registrations. Commits."""
+    try:
+        with write_lock():
+            event = _locked_event(event_id)
+            reg = db.session.scalar(
+                db.select(Registration).where(Registration.event_id == event.id, Registration.user_id == user_id)
+            )
+            if reg is None or reg.status == REG_CANCELLED:
+                raise SignupError("Записи на это мероприятие нет.", 404 if by is None else 409)
+            if by is None:
+                reason = self_cancel_refusal(event)
+                if reason:
+                    raise SignupError(reason)
+            reg.status = REG_CANCELLED
+            reg.cancelled_at = utcnow()
+            reg.cancelled_by_id = by.id if by is not None else user_id
+            reg.attendance = None
+            db.session.flush()
+            promoted = _promote(event)
+            db.session.commit()
+            return promoted
+    except SignupError:
+        db.session.rollback()
+        raise
+
+
+def move_up(event_id: int, reg_id: int, by: User) -> Registration:
+    """The methodologist moves someone from the waiting list onto a seat (even above capacity). Commits."""
+    with write_lock():
+        event = _locked_event(event_id)
+        reg = db.session.get(Registration, reg_id)
+        if reg is None or reg.event_id != event.id or reg.status != REG_WAITING:
+            db.session.rollback()
+            raise SignupError("Этого участника нет в листе ожидания.", 404)
+        reg.status = REG_REGISTERED
+        reg.promoted_at = utcnow()
+        db.session.add(
+            Notice(
+                user_id=reg.user_id, event_id=event.id, kind="promoted",
+                text=f"Методист перевёл вас из листа ожидания: вы записаны на «{event.display_title}».",
+            )
+        )
+        db.session.commit()
+        return reg
+
+
+def mark_attendance(reg: Registration, value: str) -> None:
+    """Set one participant's attendance mark. Commits."""
+    if value not in ATTENDANCE_VALUES:
+        raise SignupError("Неизвестная отметка.", 422)
+    if reg.status != REG_REGISTERED:
+        raise SignupError("Отметить можно только записанного участника.")
+    reg.attendance = value
+    reg.attendance_marked_at = utcnow()
+    db.session.commit()
+
+
+def mark_all_present(event: Event) -> int:
+    """Mark every registered participant without a mark as present. Commits; returns how many."""
+    regs = db.session.scalars(
+        db.select(Registration).where(
+            Registration.event_id == event.id, Registration.status == REG_REGISTERED, Registration.attendance.is_(None)
+        )
+    ).all()
+    now = utcnow()
+    for reg in regs:
+        reg.attendance = "present"
+        reg.attendance_marked_at = now
+    db.session.commit()
+    return len(regs)
+
+
+# ---------------------------------------------------------------- events by the methodologist
+
+
+def notify_participants(event: Event, kind: str, text: str) -> int:
+    """A notice to everyone registered or waiting for `event` (not committed)."""
+    users = db.session.scalars(
+        db.select(Registration.user_id).where(
+            Registration.event_id == event.id, Registration.status.in_((REG_REGISTERED, REG_WAITING))
+        )
+    ).all()
+    for uid in users:
+        db.session.add(Notice(user_id=uid, event_id=event.id, kind=kind, text=text))
+    return len(users)
+
+
+EDITABLE = ("kind", "goal_id", "title", "description", "venue_id", "capacity", "signup_deadline", "is_open")
+
+
+def save_event(event: Event | None, data: dict, year_id: int) -> Event:
+    """Create or update an event from validated form data; participants are told of a new date or venue,
+    seats freed by a raised capacity go to the waiting list. Refuses a capacity below the registered count."""
+    with write_lock():
+        is_new = event is None
+        if is_new:
+            event = Event(year_id=year_id)
+            db.session.add(event)
+        else:
+            event = _locked_event(event.id)
+        old_date, old_venue = event.plan_date, event.venue_id
+        if not is_new and data.get("capacity") is not None:
+            registered = _count(event.id, REG_REGISTERED)
+            if data["capacity"] < registered:
+                db.session.rollback()
+                raise SignupError(
+                    f"Уже записано {registered}: вместимость не может быть меньше числа записанных.", 422
+                )
+        for name in EDITABLE:
+            setattr(event, name, data[name])
+        event.plan_date = data["plan_date"]
+        if is_new:
+            last = db.session.scalar(
+                db.select(func.max(Event.position)).where(Event.year_id == year_id, Event.goal_id == data["goal_id"])
+            )
+            event.position = (last or 0) + 1
+            event.fix_plan_date()
+        db.session.flush()
+        if not is_new:
+            changes = []
+            if event.plan_date != old_date:
+                changes.append(f"новая дата — {event.plan_date.text()}")
+            if event.venue_id != old_venue:
+                venue = event.venue.short_name if event.venue else "место уточняется"
+                changes.append(f"новое место — {venue}")
+            if changes:
+                notify_participants(
+                    event, "changed", f"Изменения в мероприятии «{event.display_title}»: {'; '.join(changes)}."
+                )
+            _promote(event)
+        db.session.commit()
+        return event
+
+
+def duplicate_event(event: Event) -> Event:
+    """A copy of the event without participants, closed for sign-up until edited. Commits."""
+    copy = Event(
+        year_id=event.year_id, goal_id=event.goal_id, position=event.position, kind=event.kind,
+        title=f"{event.title} (копия)" if event.title else "", description=event.description,
+        venue_id=event.venue_id, capacity=event.capacity, signup_deadline=event.signup_deadline, is_open=False,
+    )
+    copy.plan_date = event.plan_date
+    copy.fix_plan_date()
+    db.session.add(copy)
+    db.session.commit()
+    return copy
+
+
+def cancel_event(event: Event, reason: str | None) -> int:
+    """Cancel the event, keep its registrations as history and notify participants. Commits."""
+    with write_lock():
+        event = _locked_event(event.id)
+        if event.status == "cancelled":
+            db.session.rollback()
+            raise SignupError("Мероприятие уже отменено.")
+        event.status = "cancelled"
+        event.cancelled_at = utcnow()
+        event.cancel_reason = reason or None
+        text = f"Мероприятие «{event.display_title}» ({event.plan_date.text()}) отменено."
+        if reason:
+            text += f" Причина: {reason}"
+        n = notify_participants(event, "cancelled", text)
+        db.session.commit()
+        return n
+
+
+# ---------------------------------------------------------------- notices
+
+
+def take_unread_notices(user: User) -> list[Notice]:
+    """The user's unread notices (shown once on their next page), marked read."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    notices = db.session.scalars(
+        db.select(Notice)
+        .options(joinedload(Notice.event))
+        .where(Notice.user_id == user.id, Notice.read_at.is_(None))
+        .order_by(Notice.created_at, Notice.id)
+    ).all()
+    if notices:
+        ids = [n.id for n in notices]
+        with write_lock():
+            db.session.execute(db.update(Notice).where(Notice.id.in_(ids)).values(read_at=utcnow()))
+            db.session.commit()
+    return notices
+
+
+# ---------------------------------------------------------------- lists
+
+
+@dataclass
+class MonthGroup:
+    key: str
+    title: str
+    events: list = field(default_factory=list)
+
+
+def event_sort_key(ev: Event):
+    """Plan order: dated events by their start, whole-year ones first, undated last; then goal and position."""
+    pd = ev.plan_date
+    if pd.kind == "year":
+        rank, start = 0, date.min
+    elif pd.start is None:
+        rank, start = 2, date.max
+    else:
+        rank, start = 1, pd.start
+    return (rank, start, ev.date_time or datetime.min.time(), ev.goal.position if ev.goal else 0, ev.position, ev.id)
+
+
+def group_by_month(events) -> list[MonthGroup]:
+    """Events grouped under month headings, in plan order."""
+    from ..dates import month_name
+
+    groups: dict[str, MonthGroup] = {}
+    for ev in sorted(events, key=event_sort_key):
+        pd = ev.plan_date
+        if pd.kind == "year":
+            key, title = "year", "В течение года"
+        elif pd.start is None:
+            key, title = "tbd", "Дата уточняется"
+        else:
+            key, title = pd.start.strftime("%Y-%m"), month_name(pd.start).capitalize()
+        groups.setdefault(key, MonthGroup(key, title)).events.append(ev)
+    return list(groups.values())
+
+
+def overlaps_month(pd: PlanDate, first: date) -> bool:
+    """True when a plan date falls in (or spans) the month starting at `first`."""
+    if pd.start is None:
+        return False
+    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return pd.start < nxt and (pd.last_day or pd.start) >= first
+
+
+def consultation_topics(year_id: int) -> list[Event]:
+    """The plan's consultation topics of a year (events of the consultation kinds that have a title)."""
+    return db.session.scalars(
+        db.select(Event)
+        .where(
+            Event.year_id == year_id,
+            Event.kind.in_(("individual_consultation", "group_consultation")),
+            Event.title != "",
+        )
+        .order_by(Event.goal_id, Event.position)
+    ).all()
+
+
+def consultation_for(user: User, req_id: int) -> ConsultationRequest | None:
+    """A consultation request visible to `user` (their own, or any for the methodologist)."""
+    req = db.session.get(ConsultationRequest, req_id)
+    if req is None or (not user.is_methodologist and req.user_id != user.id):
+        return None
+    return req
