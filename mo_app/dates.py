@@ -6,10 +6,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, get_timezone
 
 LOCALE = "ru"
-TZ = "Europe/Moscow"
+TZ = get_timezone("Europe/Moscow")
 _RU = Locale.parse(LOCALE)
 
 YEAR, MONTH, SPAN, DAY, DATETIME, TBD = "year", "month", "span", "day", "datetime", "tbd"
@@ -57,7 +57,8 @@ def local_datetime(dt: datetime | None, fmt: str = "d MMMM y г., HH:mm") -> str
 
 
 def local_time(dt: datetime | None) -> str:
-    return format_time(dt, "HH:mm", tzinfo=TZ, locale=LOCALE) if dt else ""
+    """«14:32» in Moscow time for a stored naive-UTC timestamp."""
+    return local_datetime(dt, "HH:mm")
 
 
 def school_year_start(d: date) -> int:
