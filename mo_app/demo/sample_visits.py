@@ -37,6 +37,7 @@ def _report(visit: Visit, methodologist: User, *, day: date, final: bool, items:
         shortcomings=texts["shortcomings"], conclusion=texts["conclusion"] if final else None,
         updated_at=_at(day, 16), updated_by_id=methodologist.id,
     )
+    db.session.add(report)
     results = texts.get("results", {})
     report.items = [
         ReportCheckItem(position=i.position, title=i.title, result=results.get(i.position, ("ok", None))[0],

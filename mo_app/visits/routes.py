@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..config import ROOT
-from ..dates import local_time, short_date
+from ..dates import local_datetime, short_date
 from ..errors import error_response
 from ..exports import xlsx_response
 from ..extensions import db
@@ -346,10 +346,10 @@ def save_report(visit_id: int):
         return error_response(422, message)
     if is_htmx():
         return render_template(
-            "visits/_save_status.html", saved_at=local_time(report.updated_at), version=report.version,
+            "visits/_save_status.html", saved_at=local_datetime(report.updated_at, "HH:mm"), version=report.version,
             new_ids=new_ids,
         )
-    flash(f"Черновик сохранён в {local_time(report.updated_at)}.", "success")
+    flash(f"Черновик сохранён в {local_datetime(report.updated_at, 'HH:mm')}.", "success")
     return redirect(url_for("visits.show", visit_id=visit_id, _anchor="report"), code=303)
 
 

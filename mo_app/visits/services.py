@@ -279,6 +279,7 @@ def ensure_report(visit: Visit) -> VisitReport:
         db.select(ChecklistItem).where(ChecklistItem.year_id == visit.year_id).order_by(ChecklistItem.position)
     ).all()
     report = VisitReport(visit=visit, status="draft", version=1, methods=[], updated_by_id=current_user.id)
+    db.session.add(report)
     report.items = [ReportCheckItem(position=i.position, title=i.title, result="not_checked") for i in items]
     db.session.add(report)
     db.session.flush()
