@@ -36,7 +36,12 @@ STALE_MESSAGE = (
     "Справку уже изменили в другой вкладке или другой пользователь (или она завершена). "
     "Ваши последние изменения НЕ сохранены: обновите страницу и внесите их снова."
 )
-PRINT_CSS = (ROOT / "static" / "css" / "visits-print.css").as_uri()
+PRINT_CSS_PATH = ROOT / "static" / "css" / "visits-print.css"
+
+
+def _print_css() -> str:
+    """The area's print CSS, inlined into the PDF's HTML (WeasyPrint fetches nothing through printing.py)."""
+    return PRINT_CSS_PATH.read_text("utf-8")
 
 
 def _schools():
@@ -446,7 +451,7 @@ def _print_ctx(docs: list[dict], title: str) -> dict:
     from flask import current_app
 
     return {"docs": docs, "title": title, "association": current_app.config["ASSOCIATION_NAME"],
-            "print_css": PRINT_CSS}
+            "print_css": _print_css()}
 
 
 @bp.route("/visits/<int:visit_id>/report")
@@ -552,7 +557,7 @@ def register_pdf():
 
     return pdf_response("visits/print_register.html", "Журнал посещений.pdf", rows=rows, header=REGISTER_HEADER,
                         start=start, end=end, association=current_app.config["ASSOCIATION_NAME"],
-                        print_css=PRINT_CSS)
+                        print_css=_print_css())
 
 
 @bp.route("/visits/register.xlsx")
