@@ -487,6 +487,8 @@ def report_doc(report: VisitReport) -> dict:
         "finalised_at": local_datetime(report.finalised_at),
         "acknowledged_by": report.acknowledged_by.short_name if report.acknowledged_by else "",
         "acknowledged_at": local_datetime(report.acknowledged_at),
+        "finalised_on": local_datetime(report.finalised_at, "dd.MM.y"),
+        "acknowledged_on": local_datetime(report.acknowledged_at, "dd.MM.y HH:mm"),
     }
 
 
