@@ -191,3 +191,38 @@ def test_checklist_is_editable_per_year(client, f, login_as):
     client.post(f"/visits/{visit.id}/held", data={})
     assert [i.title for i in _report(visit.id).items] == ["Помещение", "Сайт библиотеки"]
     assert client.post("/visits/checklist", data={"items": ""}).status_code == 422
+
+
+def test_concurrent_saves_of_one_version_let_exactly_one_through(app, f):
+    """Two tabs post the same version at the same moment: one saves, the other gets 409."""
+    import threading
+
+    metodist = f.methodologist()
+    visit = visit_with_report(f, f.school(), final=False)
+    report = _report(visit.id)
+    forms = [report_form(report, strengths=f"Вкладка {n}") for n in range(6)]
+    clients = []
+    for _ in forms:
+        c = app.test_client()
+        with c.session_transaction() as sess:
+            sess["_user_id"] = metodist.get_id()
+        clients.append(c)
+    visit_id, version = visit.id, report.version
+    db.session.commit()  # and touch nothing until the threads are done: on SQLite a test read would lock
+    barrier = threading.Barrier(len(forms))
+    codes = []
+
+    def post(c, data):
+        with app.app_context():
+            c.csrf_token()
+            barrier.wait()
+            codes.append(c.post(f"/visits/{visit_id}/report/save", data=data, headers=htmx()).status_code)
+
+    threads = [threading.Thread(target=post, args=pair) for pair in zip(clients, forms, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [200] + [409] * (len(forms) - 1)
+    saved = _report(visit.id)
+    assert saved.version == version + 1 and saved.strengths.startswith("Вкладка ")

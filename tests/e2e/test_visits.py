@@ -31,13 +31,18 @@ def test_report_autosave_finalise_acknowledge(page, base_url, live_app, login, c
     page.select_option(f"#{page.locator('.checklist-form select').first.get_attribute('id')}", "remarks")
     expect(page.locator("#report-version")).to_have_value("4")
     page.fill("textarea[name='rec-0-text']", "Пополнить электронный каталог.")
-    page.fill("input[name='rec-0-deadline']", "2027-02-15")
+    page.locator("textarea[name='rec-0-text']").press("Tab")
+    expect(page.locator("#report-version")).to_have_value("5")
     expect(page.locator("#rec-0-id")).not_to_have_value("")
+    page.fill("input[name='rec-0-deadline']", "2027-02-15")  # fires change on a date input
+    # Reload only once the last autosave is done (a reload during a save shows the older version).
+    expect(page.locator("#report-version")).to_have_value("6")
 
     page.reload()
     expect(page.locator("#shortcomings")).to_have_value("Каталог ведётся нерегулярно.")
     expect(page.locator("textarea[name='rec-0-text']")).to_have_value("Пополнить электронный каталог.")
     expect(page.locator(".checklist-form select").first).to_have_value("remarks")
+    expect(page.locator("input[name='rec-0-deadline']")).to_have_value("2027-02-15")
 
     page.fill("#conclusion", "Библиотека работает, знания курсов применяются.")
     page.once("dialog", lambda dialog: dialog.accept())
@@ -45,6 +50,7 @@ def test_report_autosave_finalise_acknowledge(page, base_url, live_app, login, c
     expect(page.locator(".report-state")).to_contain_text("Справка завершена")
     expect(page.locator(".report-screen")).to_contain_text("знания курсов применяются")
     expect(page.locator(".report-screen")).to_contain_text("Пополнить электронный каталог.")
+    expect(page.locator(".report-screen")).to_contain_text("15.02.2027")
 
     page.click("text=Выйти")
     login("patrakova", "demo")
