@@ -101,3 +101,17 @@ def test_list_filters_and_fragment(client, f, login_as):
     full = client.get("/visits/list").get_data(as_text=True)
     assert "<html" in full and "Карантин" in full
     assert client.get("/visits/list?year=1999").status_code == 404
+
+
+def test_librarian_planner_shows_own_school_only_and_archive_is_read_only(demo, client):
+    _login(client, "aleksandrova")
+    page = client.get("/visits").get_data(as_text=True)
+    assert "ГБОУ №79" in page and "ГБОУ №111" not in page and "Запланировать" not in page
+    assert "справка готова" in page
+    _login(client, "metodist")
+    archive = _year(2015)
+    purpose = archive.visit_purposes[0]
+    r = client.post("/visits/plan-cell", data={"school": purpose.targets[0].organization_id,
+                                               "purpose": purpose.id, "month": "2015-10"})
+    assert r.status_code == 409 and "Архивный год" in r.get_data(as_text=True)
+    assert client.get("/visits/new?year=2015").status_code == 409

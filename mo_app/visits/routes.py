@@ -36,6 +36,7 @@ STALE_MESSAGE = (
     "Справку уже изменили в другой вкладке или другой пользователь (или она завершена). "
     "Ваши последние изменения НЕ сохранены: обновите страницу и внесите их снова."
 )
+ARCHIVE_MESSAGE = "Архивный год хранится так, как был записан: планировать в нём посещения нельзя."
 PRINT_CSS_PATH = ROOT / "static" / "css" / "visits-print.css"
 
 
@@ -124,6 +125,8 @@ def plan_cell():
     if purpose is None or school is None:
         abort(404)
     year = purpose.year
+    if year.is_archive:
+        return error_response(409, ARCHIVE_MESSAGE)
     form.month.choices = [("", "—")] + services.month_choices(year.start_year)
     ctx = {"school": school, "purpose": purpose, "months": services.month_choices(year.start_year), "year": year}
     if not form.validate_on_submit():
@@ -186,6 +189,8 @@ def list_visits():
 def new_visit():
     """Plan a visit: one or several of the plan's purposes, or an unplanned one."""
     year = selected_year()
+    if year.is_archive:
+        return error_response(409, ARCHIVE_MESSAGE)
     form = PlanForm()
     schools = _schools()
     purposes = _year_purposes(year.id)
@@ -593,8 +598,8 @@ def recommendations():
     )
 
 
-def _rec_row(rec: Recommendation, status: int = 200, **forms):
-    """The recommendation's row (htmx) or back to the list."""
+def _rec_row(rec: Recommendation, status: int = 200, message: str | None = None, **forms):
+    """The recommendation's row (htmx) or back to the list with a flash message."""
     if is_htmx():
         rec = db.session.scalar(
             db.select(Recommendation).where(Recommendation.id == rec.id).options(
@@ -606,6 +611,8 @@ def _rec_row(rec: Recommendation, status: int = 200, **forms):
     if status >= 400:
         errors = [e for f in forms.values() for field in f for e in field.errors]
         return error_response(status, " ".join(errors) or None)
+    if message:
+        flash(message, "success")
     return redirect(request.referrer if _local(request.referrer) else url_for("visits.recommendations"), code=303)
 
 
@@ -629,8 +636,7 @@ def rec_done(rec_id: int):
     if rec.status not in ("open", "returned"):
         return error_response(409, "Рекомендация уже отмечена.")
     services.report_done(rec, form.comment.data.strip())
-    flash("Рекомендация отмечена выполненной.", "success")
-    return _rec_row(rec)
+    return _rec_row(rec, message="Рекомендация отмечена выполненной.")
 
 
 @bp.route("/recommendations/<int:rec_id>/accept", methods=["POST"])
@@ -641,8 +647,7 @@ def rec_accept(rec_id: int):
     if rec.status == "done":
         return error_response(409, "Рекомендация уже принята.")
     services.review(rec, accept=True, note=None)
-    flash("Выполнение принято.", "success")
-    return _rec_row(rec)
+    return _rec_row(rec, message="Выполнение принято.")
 
 
 @bp.route("/recommendations/<int:rec_id>/return", methods=["POST"])
@@ -656,8 +661,7 @@ def rec_return(rec_id: int):
     if rec.status != "reported":
         return error_response(409, "Вернуть можно только отмеченную выполненной рекомендацию.")
     services.review(rec, accept=False, note=form.note.data.strip())
-    flash("Рекомендация возвращена.", "success")
-    return _rec_row(rec)
+    return _rec_row(rec, message="Рекомендация возвращена.")
 
 
 @bp.app_context_processor
