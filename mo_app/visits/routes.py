@@ -1,3 +1,677 @@
-"""Routes of the visits area."""
+"""Routes of the visits area: planner, list, the visit with its report, printing, recommendations."""
 
-from . import bp  # noqa: F401
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..config import ROOT
+from ..dates import local_datetime, short_date
+from ..errors import error_response
+from ..exports import xlsx_response
+from ..extensions import db
+from ..models import Organization, Recommendation, Visit, VisitPurpose, VisitReport, VisitTarget
+from ..models.visits import REC_STATUSES, VISIT_STATUSES
+from ..printing import pdf_response
+from ..web import all_years, is_htmx, methodologist_required, render, role_required, selected_year
+from . import bp, services
+from .forms import (
+    CellPlanForm,
+    ChecklistForm,
+    DateForm,
+    DoneForm,
+    HeldForm,
+    PlanForm,
+    PurposesForm,
+    ReasonForm,
+    ReturnForm,
+)
+
+ANY_ROLE = ("methodologist", "librarian")
+PER_PAGE = 50
+STALE_MESSAGE = (
+    "Справку уже изменили в другой вкладке или другой пользователь (или она завершена). "
+    "Ваши последние изменения НЕ сохранены: обновите страницу и внесите их снова."
+)
+ARCHIVE_MESSAGE = "Архивный год хранится так, как был записан: планировать в нём посещения нельзя."
+PRINT_CSS_PATH = ROOT / "static" / "css" / "visits-print.css"
+
+
+def _print_css() -> str:
+    """The area's print CSS, inlined into the PDF's HTML (WeasyPrint fetches nothing through printing.py)."""
+    return PRINT_CSS_PATH.read_text("utf-8")
+
+
+def _schools():
+    return db.session.scalars(
+        db.select(Organization).where(Organization.kind == "school", Organization.is_active.is_(True))
+        .order_by(Organization.short_name)
+    ).all()
+
+
+def _year_purposes(year_id: int) -> list[VisitPurpose]:
+    return db.session.scalars(
+        db.select(VisitPurpose).where(VisitPurpose.year_id == year_id).order_by(VisitPurpose.position)
+    ).all()
+
+
+def _parse_date(name: str) -> date | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400)
+
+
+# --- the planner and the list -------------------------------------------------------------------
+
+
+def planner_context(year) -> dict:
+    """Rows are schools, columns the year's purposes; cells hold the visits for that purpose."""
+    purposes = db.session.scalars(
+        db.select(VisitPurpose)
+        .where(VisitPurpose.year_id == year.id)
+        .options(selectinload(VisitPurpose.targets).joinedload(VisitTarget.organization))
+        .order_by(VisitPurpose.position)
+    ).all()
+    visits = db.session.scalars(
+        services.visible_visits()
+        .where(Visit.year_id == year.id)
+        .options(joinedload(Visit.organization), selectinload(Visit.purposes), selectinload(Visit.report))
+        .order_by(Visit.date_start, Visit.id)
+    ).all()
+    own = services.own_school_id()
+    schools: dict[int, Organization] = {}
+    targets = set()
+    for purpose in purposes:
+        for target in purpose.targets:
+            targets.add((target.organization_id, purpose.id))
+            if own is None or target.organization_id == own:
+                schools.setdefault(target.organization_id, target.organization)
+    cells: dict[tuple[int, int], list[Visit]] = {}
+    other: dict[int, list[Visit]] = {}
+    for visit in visits:
+        schools.setdefault(visit.organization_id, visit.organization)
+        if not visit.purposes:
+            other.setdefault(visit.organization_id, []).append(visit)
+        for p in visit.purposes:
+            cells.setdefault((visit.organization_id, p.id), []).append(visit)
+    return {
+        "year": year, "years": all_years(), "purposes": purposes, "schools": list(schools.values()),
+        "cells": cells, "other": other, "targets": targets, "months": services.month_choices(year.start_year),
+        "visit_count": len(visits),
+    }
+
+
+@bp.route("/visits")
+@role_required(*ANY_ROLE)
+def index():
+    """The visits planner of a school year: schools × the plan's purposes."""
+    return render("visits/index.html", **planner_context(selected_year()))
+
+
+@bp.route("/visits/plan-cell", methods=["POST"])
+@methodologist_required
+def plan_cell():
+    """Plan a visit from a planner cell in one click; returns the updated cell."""
+    form = CellPlanForm()
+    purpose = db.session.get(VisitPurpose, int(form.purpose.data)) if (form.purpose.data or "").isdigit() else None
+    school = db.session.get(Organization, int(form.school.data)) if (form.school.data or "").isdigit() else None
+    if purpose is None or school is None:
+        abort(404)
+    year = purpose.year
+    if year.is_archive:
+        return error_response(409, ARCHIVE_MESSAGE)
+    form.month.choices = [("", "—")] + services.month_choices(year.start_year)
+    ctx = {"school": school, "purpose": purpose, "months": services.month_choices(year.start_year), "year": year}
+    if not form.validate_on_submit():
+        visits = _cell_visits(school.id, purpose.id)
+        return render_template("visits/_cell.html", form=form, visits=visits, is_target=True, **ctx), 422
+    services.plan_visit(year, school, [purpose], services.plan_date_from(form.month.data, form.day.data))
+    if not is_htmx():
+        flash("Посещение запланировано.", "success")
+        return redirect(url_for("visits.index", year=year.start_year), code=303)
+    visits = _cell_visits(school.id, purpose.id)
+    return render_template("visits/_cell.html", form=None, visits=visits, is_target=True, **ctx)
+
+
+def _cell_visits(school_id: int, purpose_id: int) -> list[Visit]:
+    return db.session.scalars(
+        db.select(Visit)
+        .join(Visit.purposes)
+        .where(Visit.organization_id == school_id, VisitPurpose.id == purpose_id)
+        .options(selectinload(Visit.report))
+        .order_by(Visit.date_start, Visit.id)
+    ).all()
+
+
+@bp.route("/visits/list")
+@role_required(*ANY_ROLE)
+def list_visits():
+    """All visits of the year as a list, with filters: school, purpose, status, month."""
+    year = selected_year()
+    query = (
+        services.visible_visits()
+        .where(Visit.year_id == year.id)
+        .options(joinedload(Visit.organization), selectinload(Visit.purposes), selectinload(Visit.report))
+        .order_by(Visit.date_start, Visit.id)
+    )
+    args = {k: (request.args.get(k) or "").strip() for k in ("school", "purpose", "status", "month")}
+    if args["school"].isdigit():
+        query = query.where(Visit.organization_id == int(args["school"]))
+    if args["purpose"].isdigit():
+        query = query.where(Visit.purposes.any(VisitPurpose.id == int(args["purpose"])))
+    elif args["purpose"] == "none":
+        query = query.where(~Visit.purposes.any())
+    if args["status"] in VISIT_STATUSES:
+        query = query.where(Visit.status == args["status"])
+    when = services.plan_date_from(args["month"], None) if args["month"] else None
+    if when is not None:
+        last = when.last_day
+        query = query.where(Visit.date_start >= when.start, Visit.date_start <= last)
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    own = services.own_school_id()
+    schools = _schools() if own is None else []
+    return render(
+        "visits/list.html", fragment="visits/_list.html", page=page, year=year, years=all_years(), args=args,
+        schools=schools, purposes=_year_purposes(year.id), statuses=VISIT_STATUSES,
+        months=services.month_choices(year.start_year),
+    )
+
+
+@bp.route("/visits/new", methods=["GET", "POST"])
+@methodologist_required
+def new_visit():
+    """Plan a visit: one or several of the plan's purposes, or an unplanned one."""
+    year = selected_year()
+    if year.is_archive:
+        return error_response(409, ARCHIVE_MESSAGE)
+    form = PlanForm()
+    schools = _schools()
+    purposes = _year_purposes(year.id)
+    form.school.choices = [(0, "— выберите школу —")] + [(s.id, s.short_name) for s in schools]
+    form.purposes.choices = [(p.id, p.title) for p in purposes]
+    form.month.choices = [("", "—")] + services.month_choices(year.start_year)
+    if request.method == "GET" and request.args.get("school", "").isdigit():
+        form.school.data = int(request.args["school"])
+    if form.validate_on_submit():
+        school = next((s for s in schools if s.id == form.school.data), None)
+        chosen = [p for p in purposes if p.id in (form.purposes.data or [])]
+        if school is None:
+            form.school.errors.append("Выберите школу.")
+        elif not chosen and not form.unplanned.data:
+            form.purposes.errors.append("Отметьте хотя бы одну цель или «Внеплановое посещение».")
+        else:
+            visit = services.plan_visit(
+                year, school, chosen, services.plan_date_from(form.month.data, form.day.data), form.unplanned.data
+            )
+            flash("Посещение запланировано.", "success")
+            return redirect(url_for("visits.show", visit_id=visit.id), code=303)
+    return render("visits/new.html", form=form, year=year, status=422 if form.errors else 200)
+
+
+# --- the visit ----------------------------------------------------------------------------------
+
+
+def _visit_forms(visit: Visit) -> dict:
+    months = [("", "—")] + services.month_choices(visit.year.start_year)
+    date_form = DateForm(formdata=None)
+    date_form.month.choices = months
+    purposes_form = PurposesForm(formdata=None, purposes=[p.id for p in visit.purposes],
+                                 unplanned=visit.is_unplanned)
+    return {
+        "date_form": date_form, "held_form": HeldForm(formdata=None), "cancel_form": ReasonForm(formdata=None),
+        "reopen_form": ReasonForm(formdata=None), "purposes_form": purposes_form,
+    }
+
+
+def _show(visit: Visit, status: int = 200, **overrides):
+    ctx = services.visit_page_context(visit)
+    if current_user.is_methodologist:
+        forms = _visit_forms(visit)
+        forms["purposes_form"].purposes.choices = [(p.id, p.title) for p in ctx["all_purposes"]]
+        ctx.update(forms)
+    ctx.update(overrides)
+    return render("visits/show.html", status=status, **ctx)
+
+
+@bp.route("/visits/<int:visit_id>")
+@role_required(*ANY_ROLE)
+def show(visit_id: int):
+    """The visit: school, date, purposes, librarians, earlier visits, open recommendations, the report."""
+    return _show(services.get_visit_or_404(visit_id, full=True))
+
+
+@bp.route("/visits/<int:visit_id>/date", methods=["POST"])
+@methodologist_required
+def change_date(visit_id: int):
+    """Set a new date (month or day); the old one is kept in the history."""
+    visit = services.get_visit_or_404(visit_id, full=True)
+    form = DateForm()
+    form.month.choices = [("", "—")] + services.month_choices(visit.year.start_year)
+    if not form.validate_on_submit():
+        return _show(visit, status=422, date_form=form)
+    if visit.status in ("finalised", "cancelled"):
+        return error_response(409, "Дату завершённого или отменённого посещения изменить нельзя.")
+    services.change_date(visit, services.plan_date_from(form.month.data, form.day.data),
+                         (form.reason.data or "").strip(), postpone=form.postpone.data)
+    flash("Дата посещения изменена.", "success")
+    return redirect(url_for("visits.show", visit_id=visit.id), code=303)
+
+
+@bp.route("/visits/<int:visit_id>/purposes", methods=["POST"])
+@methodologist_required
+def edit_purposes(visit_id: int):
+    """Change the purposes the visit serves."""
+    visit = services.get_visit_or_404(visit_id, full=True)
+    form = PurposesForm()
+    purposes = _year_purposes(visit.year_id)
+    form.purposes.choices = [(p.id, p.title) for p in purposes]
+    chosen = [p for p in purposes if p.id in (form.purposes.data or [])]
+    if not form.validate_on_submit() or (not chosen and not form.unplanned.data):
+        form.purposes.errors = list(form.purposes.errors) + ["Отметьте хотя бы одну цель или «Внеплановое»."]
+        return _show(visit, status=422, purposes_form=form)
+    services.set_purposes(visit, chosen, form.unplanned.data)
+    flash("Цели посещения сохранены.", "success")
+    return redirect(url_for("visits.show", visit_id=visit.id), code=303)
+
+
+@bp.route("/visits/<int:visit_id>/held", methods=["POST"])
+@methodologist_required
+def mark_held(visit_id: int):
+    """Mark the visit held (optionally on a given day) and start its report."""
+    visit = services.get_visit_or_404(visit_id, full=True)
+    form = HeldForm()
+    if not form.validate_on_submit():
+        return _show(visit, status=422, held_form=form)
+    if visit.status not in ("planned", "postponed", "held"):
+        return error_response(409, "Это посещение нельзя отметить проведённым.")
+    services.mark_held(visit, form.day.data)
+    flash("Посещение отмечено проведённым. Заполните справку.", "success")
+    return redirect(url_for("visits.show", visit_id=visit.id, _anchor="report"), code=303)
+
+
+@bp.route("/visits/<int:visit_id>/cancel", methods=["POST"])
+@methodologist_required
+def cancel(visit_id: int):
+    """Cancel the visit with a reason."""
+    visit = services.get_visit_or_404(visit_id, full=True)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _show(visit, status=422, cancel_form=form)
+    if visit.status == "finalised":
+        return error_response(409, "По посещению готова справка: отменить его нельзя.")
+    services.cancel_visit(visit, form.reason.data.strip())
+    flash("Посещение отменено.", "success")
+    return redirect(url_for("visits.show", visit_id=visit.id), code=303)
+
+
+@bp.route("/visits/<int:visit_id>/restore", methods=["POST"])
+@methodologist_required
+def restore(visit_id: int):
+    """Put a cancelled visit back into the plan."""
+    visit = services.get_visit_or_404(visit_id)
+    if visit.status != "cancelled":
+        return error_response(409, "Посещение не отменено.")
+    services.restore_visit(visit)
+    flash("Посещение возвращено в план.", "success")
+    return redirect(url_for("visits.show", visit_id=visit.id), code=303)
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def _posted_version() -> int | None:
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _draft_report(visit_id: int) -> VisitReport:
+    visit = services.get_visit_or_404(visit_id)
+    if visit.report is None:
+        abort(404)
+    return visit.report
+
+
+@bp.route("/visits/<int:visit_id>/report/save", methods=["POST"])
+@methodologist_required
+def save_report(visit_id: int):
+    """Autosave of the draft (htmx on change): saved only if the posted version is still current."""
+    report = _draft_report(visit_id)
+    try:
+        report, new_ids = services.save_draft(report.id, _posted_version(), request.form)
+    except services.StaleReport:
+        if is_htmx():
+            return render_template("visits/_save_status.html", error=STALE_MESSAGE), 409
+        return error_response(409, STALE_MESSAGE)
+    except services.ReportInvalid as e:
+        message = "Не сохранено: " + " ".join(dict.fromkeys(e.errors.values()))
+        if is_htmx():
+            return render_template("visits/_save_status.html", error=message), 422
+        return error_response(422, message)
+    if is_htmx():
+        return render_template(
+            "visits/_save_status.html", saved_at=local_datetime(report.updated_at, "HH:mm"), version=report.version,
+            new_ids=new_ids,
+        )
+    flash(f"Черновик сохранён в {local_datetime(report.updated_at, 'HH:mm')}.", "success")
+    return redirect(url_for("visits.show", visit_id=visit_id, _anchor="report"), code=303)
+
+
+@bp.route("/visits/<int:visit_id>/report/finalise", methods=["POST"])
+@methodologist_required
+def finalise_report(visit_id: int):
+    """Save the form and finalise the report: it is locked, who and when are recorded."""
+    report = _draft_report(visit_id)
+    try:
+        services.finalise(report.id, _posted_version(), request.form)
+    except services.StaleReport:
+        if is_htmx():
+            return render_template("visits/_save_status.html", error=STALE_MESSAGE), 409
+        return error_response(409, STALE_MESSAGE)
+    except services.ReportInvalid as e:
+        message = " ".join(dict.fromkeys(e.errors.values()))
+        if is_htmx():
+            return render_template("visits/_save_status.html", error=message), 422
+        return error_response(422, message)
+    flash("Справка завершена и закрыта для изменений.", "success")
+    target = url_for("visits.show", visit_id=visit_id)
+    if is_htmx():
+        return Response(status=200, headers={"HX-Redirect": target})
+    return redirect(target, code=303)
+
+
+@bp.route("/visits/<int:visit_id>/report/reopen", methods=["POST"])
+@methodologist_required
+def reopen_report(visit_id: int):
+    """Reopen a finalised report with a reason; the finalised version is kept in the history."""
+    visit = services.get_visit_or_404(visit_id, full=True)
+    form = ReasonForm()
+    if visit.report is None or visit.report.status != "final":
+        return error_response(409, "Справка не завершена.")
+    if not form.validate_on_submit():
+        return _show(visit, status=422, reopen_form=form)
+    try:
+        services.reopen(visit.report, form.reason.data.strip())
+    except services.StaleReport:
+        return error_response(409, "Справку уже переоткрыли.")
+    flash("Справка переоткрыта; завершённая версия сохранена в истории.", "success")
+    return redirect(url_for("visits.show", visit_id=visit_id, _anchor="report"), code=303)
+
+
+@bp.route("/visits/<int:visit_id>/acknowledge", methods=["POST"])
+@role_required("librarian")
+def acknowledge(visit_id: int):
+    """The school's librarian confirms «Ознакомлен(а)» with the finalised report."""
+    visit = services.get_visit_or_404(visit_id)
+    if visit.report is None or visit.report.status != "final":
+        abort(404)
+    services.acknowledge(visit.report)
+    flash("Отмечено: со справкой ознакомлен(а).", "success")
+    return redirect(url_for("visits.show", visit_id=visit_id, _anchor="report"), code=303)
+
+
+@bp.route("/visits/checklist", methods=["GET", "POST"])
+@methodologist_required
+def checklist():
+    """The year's checklist for visit reports (reports already started keep their own items)."""
+    from ..models import ChecklistItem
+
+    year = selected_year()
+    form = ChecklistForm()
+    if form.validate_on_submit():
+        titles = [t.strip() for t in form.items.data.splitlines() if t.strip()]
+        if not titles:
+            form.items.errors.append("Перечень не может быть пустым.")
+        elif any(len(t) > 1000 for t in titles):
+            form.items.errors.append("Пункт не длиннее 1000 символов.")
+        else:
+            services.replace_checklist(year, titles)
+            flash("Перечень вопросов сохранён.", "success")
+            return redirect(url_for("visits.checklist", year=year.start_year), code=303)
+    elif request.method == "GET":
+        items = db.session.scalars(
+            db.select(ChecklistItem).where(ChecklistItem.year_id == year.id).order_by(ChecklistItem.position)
+        ).all()
+        form.items.data = "\n".join(i.title for i in items)
+    return render("visits/checklist.html", form=form, year=year, status=422 if form.errors else 200)
+
+
+# --- printing -----------------------------------------------------------------------------------
+
+
+def _printable(visit_id: int) -> VisitReport:
+    visit = services.get_visit_or_404(visit_id, full=True)
+    if not services.report_visible(visit):
+        abort(404)
+    return visit.report
+
+
+def _print_ctx(docs: list[dict], title: str) -> dict:
+    from flask import current_app
+
+    return {"docs": docs, "title": title, "association": current_app.config["ASSOCIATION_NAME"],
+            "print_css": _print_css()}
+
+
+@bp.route("/visits/<int:visit_id>/report")
+@role_required(*ANY_ROLE)
+def print_report(visit_id: int):
+    """The report as an A4 print view (справка)."""
+    report = _printable(visit_id)
+    return render_template("visits/print_report.html", visit=report.visit,
+                           **_print_ctx([services.report_doc(report)], "Справка по итогам посещения"))
+
+
+@bp.route("/visits/<int:visit_id>/report.pdf")
+@role_required(*ANY_ROLE)
+def report_pdf(visit_id: int):
+    """The report as a PDF (WeasyPrint)."""
+    report = _printable(visit_id)
+    visit = report.visit
+    name = f"Справка {visit.organization.short_name} {short_date(visit.date_start)}.pdf"
+    return pdf_response("visits/print_report.html", name,
+                        **_print_ctx([services.report_doc(report)], "Справка по итогам посещения"))
+
+
+@bp.route("/visits/<int:visit_id>/versions/<int:number>")
+@methodologist_required
+def print_version(visit_id: int, number: int):
+    """A kept finalised version of the report, as it was printed."""
+    report = _printable(visit_id)
+    version = next((v for v in report.versions if v.number == number), None)
+    if version is None:
+        abort(404)
+    return render_template("visits/print_report.html", visit=report.visit, version=version,
+                           **_print_ctx([version.data], f"Справка, версия {number}"))
+
+
+@bp.route("/visits/reports.pdf")
+@role_required(*ANY_ROLE)
+def reports_pdf():
+    """All finalised reports of a period (and of a school) in one PDF."""
+    start, end = _parse_date("from"), _parse_date("to")
+    raw_school = request.args.get("school", "")
+    school_id = int(raw_school) if raw_school.isdigit() else None
+    own = services.own_school_id()
+    if own is not None:
+        school_id = own
+    reports = services.reports_in_period(start, end, school_id)
+    if not reports:
+        return error_response(404, "За этот период завершённых справок нет.")
+    return pdf_response("visits/print_report.html", "Справки по итогам посещений.pdf",
+                        **_print_ctx([services.report_doc(r) for r in reports], "Справки по итогам посещений"))
+
+
+def _register_rows(start: date | None, end: date | None) -> list[Visit]:
+    query = (
+        db.select(Visit)
+        .options(joinedload(Visit.organization), selectinload(Visit.purposes),
+                 selectinload(Visit.report).selectinload(VisitReport.recommendations))
+        .order_by(Visit.date_start, Visit.id)
+    )
+    if start:
+        query = query.where(Visit.date_start >= start)
+    if end:
+        query = query.where(Visit.date_start <= end)
+    return list(db.session.scalars(query))
+
+
+def _register_period() -> tuple[date, date]:
+    start, end = _parse_date("from"), _parse_date("to")
+    if start is None or end is None:
+        year = selected_year()
+        start = start or date(year.start_year, 9, 1)
+        end = end or date(year.start_year + 1, 8, 31)
+    return start, end
+
+
+def _register_table(visits: list[Visit]) -> list[list]:
+    rows = []
+    for n, v in enumerate(visits, start=1):
+        report = v.report
+        report_text = "—"
+        if report is not None:
+            report_text = "завершена" if report.status == "final" else "черновик"
+            if report.acknowledged_at:
+                report_text += ", ознакомлен(а)"
+        rows.append([
+            n, v.plan_date.text(), v.organization.short_name,
+            "; ".join(p.title for p in v.purposes) or ("внеплановое" if v.is_unplanned else ""),
+            v.status_label + (f" ({v.status_reason})" if v.status_reason else ""), report_text,
+            len(report.recommendations) if report else 0,
+        ])
+    return rows
+
+
+REGISTER_HEADER = ["№", "Дата", "Школа", "Цель посещения", "Статус", "Справка", "Рекомендаций"]
+
+
+@bp.route("/visits/register.pdf")
+@methodologist_required
+def register_pdf():
+    """The visits register (журнал посещений) for a period, as PDF."""
+    start, end = _register_period()
+    rows = _register_table(_register_rows(start, end))
+    from flask import current_app
+
+    return pdf_response("visits/print_register.html", "Журнал посещений.pdf", rows=rows, header=REGISTER_HEADER,
+                        start=start, end=end, association=current_app.config["ASSOCIATION_NAME"],
+                        print_css=_print_css())
+
+
+@bp.route("/visits/register.xlsx")
+@methodologist_required
+def register_xlsx():
+    """The visits register (журнал посещений) for a period, as XLSX."""
+    start, end = _register_period()
+    rows = _register_table(_register_rows(start, end))
+    return xlsx_response("Журнал посещений.xlsx", [("Журнал посещений", REGISTER_HEADER, rows)])
+
+
+# --- recommendations ----------------------------------------------------------------------------
+
+
+@bp.route("/recommendations")
+@role_required(*ANY_ROLE)
+def recommendations():
+    """Open and overdue recommendations: across schools (methodologist) or of one's own school."""
+    today = date.today()
+    status = request.args.get("status", "active")
+    if status not in ("active", "done", "all"):
+        status = "active"
+    overdue_only = request.args.get("overdue") == "1"
+    own = services.own_school_id()
+    raw_school = request.args.get("school", "")
+    school_id = own if own is not None else (int(raw_school) if raw_school.isdigit() else None)
+    page = db.paginate(services.recommendations_query(school_id, status, overdue_only, today),
+                       per_page=PER_PAGE, error_out=False)
+    return render(
+        "visits/recommendations.html", fragment="visits/_recommendations.html", page=page, today=today,
+        rec_status=status, overdue_only=overdue_only, school_id=school_id, schools=_schools() if own is None else [],
+        counts=services.recommendation_counts(school_id), statuses=REC_STATUSES,
+    )
+
+
+def _rec_row(rec: Recommendation, status: int = 200, message: str | None = None, **forms):
+    """The recommendation's row (htmx) or back to the list with a flash message."""
+    if is_htmx():
+        rec = db.session.scalar(
+            db.select(Recommendation).where(Recommendation.id == rec.id).options(
+                joinedload(Recommendation.organization),
+                joinedload(Recommendation.report).joinedload(VisitReport.visit),
+            )
+        )
+        return render_template("visits/_rec_row.html", rec=rec, today=date.today(), **forms), status
+    if status >= 400:
+        errors = [e for f in forms.values() for field in f for e in field.errors]
+        return error_response(status, " ".join(errors) or None)
+    if message:
+        flash(message, "success")
+    return redirect(request.referrer if _local(request.referrer) else url_for("visits.recommendations"), code=303)
+
+
+def _local(url: str | None) -> bool:
+    from urllib.parse import urlsplit
+
+    if not url:
+        return False
+    parts = urlsplit(url)
+    return parts.netloc in ("", request.host)
+
+
+@bp.route("/recommendations/<int:rec_id>/done", methods=["POST"])
+@role_required("librarian")
+def rec_done(rec_id: int):
+    """The librarian marks a recommendation done, with a comment."""
+    rec = services.get_recommendation_or_404(rec_id)
+    form = DoneForm()
+    if not form.validate_on_submit():
+        return _rec_row(rec, 422, done_form=form)
+    if rec.status not in ("open", "returned"):
+        return error_response(409, "Рекомендация уже отмечена.")
+    services.report_done(rec, form.comment.data.strip())
+    return _rec_row(rec, message="Рекомендация отмечена выполненной.")
+
+
+@bp.route("/recommendations/<int:rec_id>/accept", methods=["POST"])
+@methodologist_required
+def rec_accept(rec_id: int):
+    """The methodologist accepts the recommendation as done."""
+    rec = services.get_recommendation_or_404(rec_id)
+    if rec.status == "done":
+        return error_response(409, "Рекомендация уже принята.")
+    services.review(rec, accept=True, note=None)
+    return _rec_row(rec, message="Выполнение принято.")
+
+
+@bp.route("/recommendations/<int:rec_id>/return", methods=["POST"])
+@methodologist_required
+def rec_return(rec_id: int):
+    """The methodologist returns a reported recommendation with a note."""
+    rec = services.get_recommendation_or_404(rec_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        return _rec_row(rec, 422, return_form=form)
+    if rec.status != "reported":
+        return error_response(409, "Вернуть можно только отмеченную выполненной рекомендацию.")
+    services.review(rec, accept=False, note=form.note.data.strip())
+    return _rec_row(rec, message="Рекомендация возвращена.")
+
+
+@bp.app_context_processor
+def _home_counts():
+    """`visits_home_counts()` for the home page: active, overdue and awaiting-review recommendations."""
+
+    def visits_home_counts():
+        if not current_user.is_authenticated:
+            return None
+        return services.recommendation_counts(services.own_school_id())
+
+    return {"visits_home_counts": visits_home_counts}
+

@@ -1,0 +1,607 @@
+"""Visits logic: planning, status, the report draft with its version check, finalising, follow-up."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, current_app
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..dates import DAY, MONTH, PlanDate, local_datetime, short_date
+from ..extensions import db, write_lock
+from ..models import (
+    ChecklistItem,
+    Event,
+    Organization,
+    Recommendation,
+    Registration,
+    ReportCheckItem,
+    ReportVersion,
+    User,
+    Visit,
+    VisitDateChange,
+    VisitPurpose,
+    VisitReport,
+)
+from ..models.base import utcnow
+from ..models.events import REG_CANCELLED
+from ..models.visits import CHECK_RESULTS, VISIT_METHODS
+
+ACTIVE_REC_STATUSES = ("open", "reported", "returned")
+MAX_TEXT = 20000
+MAX_LINE = 200
+
+
+class StaleReport(Exception):
+    """The report changed since the form was loaded (or it is finalised): nothing was saved."""
+
+
+class ReportInvalid(Exception):
+    """The posted report has errors: {field name: Russian message}."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("invalid report")
+        self.errors = errors
+
+
+# --- loading and access -------------------------------------------------------------------------
+
+
+def own_school_id() -> int | None:
+    """The school a librarian is limited to; None for the methodologist (sees all)."""
+    if current_user.is_methodologist:
+        return None
+    return current_user.organization_id or -1
+
+
+def visible_visits():
+    """A select of the visits the current user may see (a librarian: their own school only)."""
+    query = db.select(Visit)
+    school = own_school_id()
+    if school is not None:
+        query = query.where(Visit.organization_id == school)
+    return query
+
+
+def get_visit_or_404(visit_id: int, full: bool = False) -> Visit:
+    """The visit if the current user may see it; 404 otherwise (another school's librarian too)."""
+    query = visible_visits().where(Visit.id == visit_id).options(
+        joinedload(Visit.organization), joinedload(Visit.year), selectinload(Visit.purposes)
+    )
+    if full:
+        query = query.options(
+            selectinload(Visit.date_changes).joinedload(VisitDateChange.changed_by),
+            selectinload(Visit.report).options(
+                selectinload(VisitReport.items),
+                selectinload(VisitReport.recommendations),
+                selectinload(VisitReport.versions).joinedload(ReportVersion.created_by),
+                joinedload(VisitReport.finalised_by),
+                joinedload(VisitReport.acknowledged_by),
+            ),
+        )
+    else:
+        query = query.options(selectinload(Visit.report))
+    visit = db.session.scalar(query)
+    if visit is None:
+        abort(404)
+    return visit
+
+
+def report_visible(visit: Visit) -> bool:
+    """Librarians read finalised reports only; the methodologist reads drafts too."""
+    report = visit.report
+    if report is None:
+        return False
+    return current_user.is_methodologist or report.status == "final"
+
+
+def get_recommendation_or_404(rec_id: int) -> Recommendation:
+    """A recommendation of a finalised report the user may see (own school for a librarian)."""
+    query = (
+        db.select(Recommendation)
+        .join(Recommendation.report)
+        .where(Recommendation.id == rec_id)
+        .options(
+            joinedload(Recommendation.report).joinedload(VisitReport.visit), joinedload(Recommendation.organization)
+        )
+    )
+    school = own_school_id()
+    if school is not None:
+        query = query.where(Recommendation.organization_id == school, VisitReport.status == "final")
+    rec = db.session.scalar(query)
+    if rec is None:
+        abort(404)
+    return rec
+
+
+def visit_page_context(visit: Visit) -> dict:
+    """Everything the visit page shows, in a fixed number of queries."""
+    librarians = db.session.scalars(
+        db.select(User)
+        .where(User.organization_id == visit.organization_id, User.role == "librarian", User.active.is_(True))
+        .order_by(User.last_name)
+    ).all()
+    regs_by_user: dict[int, list[Registration]] = {u.id: [] for u in librarians}
+    if librarians:
+        regs = db.session.scalars(
+            db.select(Registration)
+            .join(Registration.event)
+            .where(
+                Registration.user_id.in_(list(regs_by_user)),
+                Registration.status != REG_CANCELLED,
+                Event.year_id == visit.year_id,
+                Event.kind.in_(("course", "seminar", "practical_seminar")),
+            )
+            .options(joinedload(Registration.event))
+            .order_by(Event.date_start, Event.id)
+        ).all()
+        for reg in regs:
+            regs_by_user[reg.user_id].append(reg)
+    earlier_query = (
+        db.select(Visit)
+        .where(Visit.organization_id == visit.organization_id, Visit.id != visit.id)
+        .options(selectinload(Visit.purposes), selectinload(Visit.report), joinedload(Visit.year))
+        .order_by(Visit.date_start.desc(), Visit.id.desc())
+    )
+    if visit.date_start is not None:
+        earlier_query = earlier_query.where(Visit.date_start <= visit.date_start)
+    earlier = db.session.scalars(earlier_query).all()
+    open_recs = db.session.scalars(
+        db.select(Recommendation)
+        .join(Recommendation.report)
+        .where(
+            Recommendation.organization_id == visit.organization_id,
+            Recommendation.status.in_(ACTIVE_REC_STATUSES),
+            VisitReport.status == "final",
+            VisitReport.visit_id != visit.id,
+        )
+        .options(joinedload(Recommendation.report).joinedload(VisitReport.visit))
+        .order_by(Recommendation.deadline, Recommendation.id)
+    ).all()
+    purposes = []
+    if current_user.is_methodologist:
+        purposes = db.session.scalars(
+            db.select(VisitPurpose).where(VisitPurpose.year_id == visit.year_id).order_by(VisitPurpose.position)
+        ).all()
+    users = _user_names(visit)
+    report = visit.report if report_visible(visit) else None
+    return {
+        "doc": report_doc(report) if report is not None and report.status == "final" else None,
+        "association": current_app.config["ASSOCIATION_NAME"],
+        "plan_text": lambda kind, start: PlanDate(kind, start).text(),
+        "visit": visit,
+        "report": report,
+        "librarians": librarians,
+        "regs_by_user": regs_by_user,
+        "earlier": earlier,
+        "open_recs": open_recs,
+        "all_purposes": purposes,
+        "users": users,
+        "methods": VISIT_METHODS,
+        "results": CHECK_RESULTS,
+        "today": date.today(),
+    }
+
+
+def _user_names(visit: Visit) -> dict[int, str]:
+    """Names of the users named in a visit's history, in one query."""
+    ids = {visit.created_by_id}
+    if visit.report is not None:
+        ids |= {visit.report.updated_by_id}
+    ids.discard(None)
+    if not ids:
+        return {}
+    return {u.id: u.short_name for u in db.session.scalars(db.select(User).where(User.id.in_(ids)))}
+
+
+# --- planning -----------------------------------------------------------------------------------
+
+
+def plan_visit(year, organization: Organization, purposes: list[VisitPurpose], when: PlanDate,
+               unplanned: bool = False) -> Visit:
+    """Plan a visit to a school for one or more purposes (or an unplanned one)."""
+    visit = Visit(
+        year_id=year.id, organization_id=organization.id, status="planned", is_unplanned=unplanned,
+        created_by_id=current_user.id,
+    )
+    visit.plan_date = when
+    visit.purposes = list(purposes)
+    db.session.add(visit)
+    db.session.commit()
+    return visit
+
+
+def change_date(visit: Visit, when: PlanDate, reason: str | None, postpone: bool = False) -> None:
+    """Move a visit to a new date; the old date is kept in the history."""
+    db.session.add(
+        VisitDateChange(
+            visit_id=visit.id, old_kind=visit.date_kind, old_start=visit.date_start, new_kind=when.kind,
+            new_start=when.start, reason=reason or None, changed_by_id=current_user.id,
+        )
+    )
+    visit.plan_date = when
+    if postpone:
+        visit.status = "postponed"
+        visit.status_reason = reason
+    db.session.commit()
+
+
+def set_purposes(visit: Visit, purposes: list[VisitPurpose], unplanned: bool) -> None:
+    """Replace the purposes a visit serves."""
+    visit.purposes = list(purposes)
+    visit.is_unplanned = unplanned
+    db.session.commit()
+
+
+def mark_held(visit: Visit, day: date | None) -> VisitReport:
+    """The visit took place (on `day` if given): its report draft is started from the year's checklist."""
+    if visit.status not in ("planned", "postponed", "held"):
+        abort(409)
+    if day is not None and (visit.date_kind != DAY or visit.date_start != day):
+        db.session.add(
+            VisitDateChange(
+                visit_id=visit.id, old_kind=visit.date_kind, old_start=visit.date_start, new_kind=DAY,
+                new_start=day, reason="дата проведения", changed_by_id=current_user.id,
+            )
+        )
+        visit.plan_date = PlanDate(DAY, day)
+    visit.status = "held"
+    visit.status_reason = None
+    report = ensure_report(visit)
+    db.session.commit()
+    return report
+
+
+def cancel_visit(visit: Visit, reason: str) -> None:
+    """Cancel a visit with a reason (its report, if any, stays)."""
+    if visit.status == "finalised":
+        abort(409)
+    visit.status = "cancelled"
+    visit.status_reason = reason
+    db.session.commit()
+
+
+def restore_visit(visit: Visit) -> None:
+    """Put a cancelled visit back into the plan."""
+    if visit.status != "cancelled":
+        abort(409)
+    visit.status = "held" if visit.report is not None else "planned"
+    visit.status_reason = None
+    db.session.commit()
+
+
+def ensure_report(visit: Visit) -> VisitReport:
+    """The visit's report, created as a draft with the year's checklist if missing."""
+    if visit.report is not None:
+        return visit.report
+    items = db.session.scalars(
+        db.select(ChecklistItem).where(ChecklistItem.year_id == visit.year_id).order_by(ChecklistItem.position)
+    ).all()
+    report = VisitReport(visit=visit, status="draft", version=1, methods=[], updated_by_id=current_user.id)
+    db.session.add(report)
+    report.items = [ReportCheckItem(position=i.position, title=i.title, result="not_checked") for i in items]
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def replace_checklist(year, titles: list[str]) -> None:
+    """The year's checklist becomes `titles` (reports already started keep their own copy)."""
+    db.session.execute(db.delete(ChecklistItem).where(ChecklistItem.year_id == year.id))
+    for i, title in enumerate(titles, start=1):
+        db.session.add(ChecklistItem(year_id=year.id, position=i, title=title))
+    db.session.commit()
+
+
+# --- the report draft ---------------------------------------------------------------------------
+
+
+def parse_report_form(form, report: VisitReport) -> dict:
+    """Read the posted report (fixed fields, checklist rows, recommendation rows); raise ReportInvalid."""
+    errors: dict[str, str] = {}
+
+    def text(name: str, limit: int = MAX_TEXT) -> str:
+        value = (form.get(name) or "").strip()
+        if len(value) > limit:
+            errors[name] = f"Слишком длинный текст (не более {limit} символов)."
+        return value
+
+    data = {
+        "present": text("present"),
+        "strengths": text("strengths"),
+        "shortcomings": text("shortcomings"),
+        "conclusion": text("conclusion"),
+        "methods": [m for m in form.getlist("methods") if m in VISIT_METHODS],
+        "items": {},
+        "recs": [],
+    }
+    for item in report.items:
+        result = form.get(f"item-{item.id}-result", item.result)
+        if result not in CHECK_RESULTS:
+            errors[f"item-{item.id}-result"] = "Выберите оценку из списка."
+            result = item.result
+        data["items"][item.id] = (result, text(f"item-{item.id}-remark", 2000))
+    indexes = sorted({int(k.split("-")[1]) for k in form if k.startswith("rec-") and k.split("-")[1].isdigit()})
+    for i in indexes[:200]:
+        raw_id = form.get(f"rec-{i}-id", "")
+        deadline_raw = (form.get(f"rec-{i}-deadline") or "").strip()
+        deadline = None
+        if deadline_raw:
+            try:
+                deadline = date.fromisoformat(deadline_raw)
+            except ValueError:
+                errors[f"rec-{i}-deadline"] = "Срок — дата в виде ДД.ММ.ГГГГ."
+        data["recs"].append(
+            {
+                "index": i,
+                "id": int(raw_id) if raw_id.isdigit() else None,
+                "text": text(f"rec-{i}-text", 4000),
+                "deadline": deadline,
+                "responsible": text(f"rec-{i}-responsible", MAX_LINE),
+            }
+        )
+    if errors:
+        raise ReportInvalid(errors)
+    return data
+
+
+def save_draft(report_id: int, version: int | None, form) -> tuple[VisitReport, dict[int, int]]:
+    """Save the draft if `version` is still the report's version; returns the report and new
+    recommendation ids by form row index. Raises StaleReport (nothing saved) or ReportInvalid."""
+    with write_lock():
+        report = db.session.scalar(
+            db.select(VisitReport).where(VisitReport.id == report_id).with_for_update()
+        )
+        if report is None:
+            abort(404)
+        if report.status != "draft" or version != report.version:
+            db.session.rollback()
+            raise StaleReport()
+        data = parse_report_form(form, report)
+        new_ids = _apply(report, data)
+        report.version += 1
+        report.updated_at = utcnow()
+        report.updated_by_id = current_user.id
+        db.session.commit()
+    return report, new_ids
+
+
+def _apply(report: VisitReport, data: dict) -> dict[int, int]:
+    report.present = data["present"] or None
+    report.strengths = data["strengths"] or None
+    report.shortcomings = data["shortcomings"] or None
+    report.conclusion = data["conclusion"] or None
+    report.methods = data["methods"]
+    for item in report.items:
+        if item.id in data["items"]:
+            item.result, remark = data["items"][item.id]
+            item.remark = remark or None
+    existing = {r.id: r for r in report.recommendations}
+    org_id = report.visit.organization_id
+    created: dict[int, Recommendation] = {}
+    kept: list[Recommendation] = []
+    for row in data["recs"]:
+        rec = existing.pop(row["id"], None) if row["id"] else None
+        if not row["text"]:
+            if rec is not None:
+                report.recommendations.remove(rec)
+            continue
+        if rec is None:
+            rec = Recommendation(organization_id=org_id, status="open")
+            report.recommendations.append(rec)
+            created[row["index"]] = rec
+        rec.text, rec.deadline, rec.responsible = row["text"], row["deadline"], row["responsible"] or None
+        kept.append(rec)
+    for pos, rec in enumerate(kept, start=1):
+        rec.position = pos
+    db.session.flush()
+    return {index: rec.id for index, rec in created.items()}
+
+
+def finalise(report_id: int, version: int | None, form) -> VisitReport:
+    """Save the posted form and lock the report as final, recording who and when."""
+    with write_lock():
+        report = db.session.scalar(db.select(VisitReport).where(VisitReport.id == report_id).with_for_update())
+        if report is None:
+            abort(404)
+        if report.status != "draft" or version != report.version:
+            db.session.rollback()
+            raise StaleReport()
+        data = parse_report_form(form, report)
+        if not data["conclusion"]:
+            raise ReportInvalid({"conclusion": "Перед завершением справки напишите вывод."})
+        _apply(report, data)
+        now = utcnow()
+        report.status = "final"
+        report.version += 1
+        report.updated_at = report.finalised_at = now
+        report.updated_by_id = report.finalised_by_id = current_user.id
+        report.visit.status = "finalised"
+        db.session.commit()
+    return report
+
+
+def reopen(report: VisitReport, reason: str) -> None:
+    """Reopen a finalised report: the finalised version is kept whole, with the reason."""
+    with write_lock():
+        report = db.session.scalar(db.select(VisitReport).where(VisitReport.id == report.id).with_for_update())
+        if report.status != "final":
+            db.session.rollback()
+            raise StaleReport()
+        number = len(report.versions) + 1
+        db.session.add(
+            ReportVersion(
+                report_id=report.id, number=number, data=report_doc(report), created_by_id=current_user.id,
+                reason=reason,
+            )
+        )
+        report.status = "draft"
+        report.version += 1
+        report.updated_at = utcnow()
+        report.updated_by_id = current_user.id
+        report.acknowledged_at = None
+        report.acknowledged_by_id = None
+        report.visit.status = "held"
+        db.session.commit()
+
+
+def acknowledge(report: VisitReport) -> None:
+    """The school's librarian confirms «Ознакомлен(а)»."""
+    if report.status != "final":
+        abort(404)
+    if report.acknowledged_at is None:
+        report.acknowledged_at = utcnow()
+        report.acknowledged_by_id = current_user.id
+        db.session.commit()
+
+
+# --- the printable document ---------------------------------------------------------------------
+
+
+def report_doc(report: VisitReport) -> dict:
+    """The report as plain data for printing; also the JSON snapshot of a finalised version."""
+    visit = report.visit
+    return {
+        "school": visit.organization.name,
+        "school_short": visit.organization.short_name,
+        "year": visit.year.title,
+        "date": visit.plan_date.text(),
+        "purposes": [p.title for p in visit.purposes],
+        "unplanned": visit.is_unplanned,
+        "present": report.present or "",
+        "methods": [VISIT_METHODS[m] for m in report.methods or [] if m in VISIT_METHODS],
+        "items": [
+            {"title": i.title, "result": i.result, "result_label": i.result_label, "remark": i.remark or ""}
+            for i in report.items
+        ],
+        "strengths": report.strengths or "",
+        "shortcomings": report.shortcomings or "",
+        "conclusion": report.conclusion or "",
+        "recommendations": [
+            {"text": r.text, "deadline": short_date(r.deadline), "responsible": r.responsible or ""}
+            for r in report.recommendations
+        ],
+        "status": report.status,
+        "methodologist": report.finalised_by.short_name if report.finalised_by else "",
+        "finalised_at": local_datetime(report.finalised_at),
+        "acknowledged_by": report.acknowledged_by.short_name if report.acknowledged_by else "",
+        "acknowledged_at": local_datetime(report.acknowledged_at),
+        "finalised_on": local_datetime(report.finalised_at, "dd.MM.y"),
+        "acknowledged_on": local_datetime(report.acknowledged_at, "dd.MM.y HH:mm"),
+    }
+
+
+def reports_in_period(start: date | None, end: date | None, school_id: int | None) -> list[VisitReport]:
+    """Finalised reports of visits dated within [start, end] (and of one school), in date order."""
+    query = (
+        db.select(VisitReport)
+        .join(VisitReport.visit)
+        .where(VisitReport.status == "final")
+        .options(
+            joinedload(VisitReport.visit).options(
+                joinedload(Visit.organization), joinedload(Visit.year), selectinload(Visit.purposes)
+            ),
+            selectinload(VisitReport.items),
+            selectinload(VisitReport.recommendations),
+            joinedload(VisitReport.finalised_by),
+            joinedload(VisitReport.acknowledged_by),
+        )
+        .order_by(Visit.date_start, Visit.id)
+    )
+    if start:
+        query = query.where(Visit.date_start >= start)
+    if end:
+        query = query.where(Visit.date_start <= end)
+    if school_id:
+        query = query.where(Visit.organization_id == school_id)
+    return list(db.session.scalars(query).unique())
+
+
+# --- recommendations follow-up ------------------------------------------------------------------
+
+
+def recommendations_query(school_id: int | None, status: str, overdue_only: bool, today: date):
+    """Recommendations of finalised reports: active / done / all, optionally overdue only."""
+    query = (
+        db.select(Recommendation)
+        .join(Recommendation.report)
+        .join(VisitReport.visit)
+        .where(VisitReport.status == "final")
+        .options(
+            joinedload(Recommendation.organization),
+            joinedload(Recommendation.report).joinedload(VisitReport.visit),
+        )
+        .order_by(Recommendation.deadline.is_(None), Recommendation.deadline, Recommendation.id)
+    )
+    if school_id:
+        query = query.where(Recommendation.organization_id == school_id)
+    if status == "done":
+        query = query.where(Recommendation.status == "done")
+    elif status != "all":
+        query = query.where(Recommendation.status.in_(ACTIVE_REC_STATUSES))
+    if overdue_only:
+        query = query.where(Recommendation.deadline < today, Recommendation.status != "done")
+    return query
+
+
+def recommendation_counts(school_id: int | None = None) -> dict:
+    """Active, overdue and awaiting-review recommendation counts, in one query."""
+    today = date.today()
+    active = Recommendation.status.in_(ACTIVE_REC_STATUSES)
+    query = db.select(
+        db.func.count().filter(active),
+        db.func.count().filter(active, Recommendation.deadline < today),
+        db.func.count().filter(Recommendation.status == "reported"),
+    ).select_from(Recommendation).join(Recommendation.report).where(VisitReport.status == "final")
+    if school_id:
+        query = query.where(Recommendation.organization_id == school_id)
+    total, overdue, reported = db.session.execute(query).one()
+    return {"active": total, "overdue": overdue, "reported": reported}
+
+
+def report_done(rec: Recommendation, comment: str) -> None:
+    """The librarian marks a recommendation done, with a comment."""
+    if rec.status not in ("open", "returned"):
+        abort(409)
+    rec.status = "reported"
+    rec.librarian_comment = comment
+    rec.reported_at = utcnow()
+    rec.reported_by_id = current_user.id
+    db.session.commit()
+
+
+def review(rec: Recommendation, accept: bool, note: str | None) -> None:
+    """The methodologist accepts a reported recommendation or returns it with a note."""
+    if accept and rec.status not in ("reported", "open", "returned"):
+        abort(409)
+    if not accept and rec.status != "reported":
+        abort(409)
+    rec.status = "done" if accept else "returned"
+    rec.review_note = note or None
+    rec.reviewed_at = utcnow()
+    rec.reviewed_by_id = current_user.id
+    db.session.commit()
+
+
+def month_choices(start_year: int) -> list[tuple[str, str]]:
+    """The months of a school year (September – August) as select options «2026-09» → «сентябрь 2026»."""
+    out = []
+    for i in range(12):
+        y, m = start_year + (8 + i) // 12, (8 + i) % 12 + 1
+        out.append((f"{y}-{m:02d}", PlanDate(MONTH, date(y, m, 1)).text()))
+    return out
+
+
+def plan_date_from(month: str | None, day: date | None) -> PlanDate | None:
+    """A day if given, else the month («2026-12»); None when neither is."""
+    if day is not None:
+        return PlanDate(DAY, day)
+    if month:
+        try:
+            y, m = (int(x) for x in month.split("-"))
+            return PlanDate(MONTH, date(y, m, 1))
+        except ValueError:
+            return None
+    return None
+
