@@ -9,7 +9,8 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, get_timezone
 
 LOCALE = "ru"
-TZ = get_timezone("Europe/Moscow")
+TZ = "Europe/Moscow"
+_TZINFO = get_timezone(TZ)
 _RU = Locale.parse(LOCALE)
 
 YEAR, MONTH, SPAN, DAY, DATETIME, TBD = "year", "month", "span", "day", "datetime", "tbd"
@@ -34,6 +35,11 @@ def nplural(n: int, one: str, few: str, many: str) -> str:
     return f"{n} {plural(n, one, few, many)}"
 
 
+def _plain(text: str) -> str:
+    """CLDR puts a narrow no-break space before «г.»; a plain space prints and searches everywhere."""
+    return text.replace("\u202f", " ")
+
+
 def month_name(d: date) -> str:
     """«сентябрь 2015»"""
     return format_date(d, "LLLL y", locale=LOCALE)
@@ -41,7 +47,7 @@ def month_name(d: date) -> str:
 
 def long_date(d: date | None) -> str:
     """«26 ноября 2026 г.»"""
-    return format_date(d, "long", locale=LOCALE) if d else ""
+    return _plain(format_date(d, "long", locale=LOCALE)) if d else ""
 
 
 def short_date(d: date | None) -> str:
@@ -53,7 +59,7 @@ def local_datetime(dt: datetime | None, fmt: str = "d MMMM y г., HH:mm") -> str
     """A stored naive-UTC timestamp in Moscow time."""
     if dt is None:
         return ""
-    return format_datetime(dt, fmt, tzinfo=TZ, locale=LOCALE)
+    return _plain(format_datetime(dt, fmt, tzinfo=_TZINFO, locale=LOCALE))
 
 
 def local_time(dt: datetime | None) -> str:
