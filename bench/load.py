@@ -54,8 +54,9 @@ wrk.headers["User-Agent"] = {_lua_str(USER_AGENT)}
 """
 
 
-def alternate_script(sessions: list[Session], do_path: str, undo_path: str) -> str:
-    """POST do/undo in turn, each thread rotating over its own share of the users (htmx headers, CSRF)."""
+def alternate_script(sessions: list[Session], do_path: str, undo_path: str, threads: int = CONNECTIONS) -> str:
+    """POST do/undo in turn (htmx headers, CSRF). Run it with one connection per thread: each thread owns its
+    share of the users, so one user's sign-up and cancel never overlap."""
     users = ",\n".join(
         f"{{cookie={_lua_str(s.cookie)}, token={_lua_str(s.csrf)}}}" for s in sessions
     )
@@ -65,7 +66,7 @@ local do_path, undo_path = {_lua_str(do_path)}, {_lua_str(undo_path)}
 local mine, n = {{}}, 0
 init = function(args)
   for i, u in ipairs(users) do
-    if (i - 1) % {THREADS} == tid - 1 then table.insert(mine, u) end
+    if (i - 1) % {threads} == tid - 1 then table.insert(mine, u) end
   end
 end
 request = function()
@@ -83,14 +84,14 @@ def wrk_path() -> str | None:
     return shutil.which("wrk")
 
 
-def run(port: int, script: str, path: str, seconds: float) -> dict:
+def run(port: int, script: str, path: str, seconds: float, threads: int = THREADS) -> dict:
     """Run wrk with `script` against `path`; returns rps, latencies in ms, errors and status counts."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
         name = f.name
     try:
         out = subprocess.run(
-            [wrk_path() or "wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s",
+            [wrk_path() or "wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s",
              "--timeout", "10s", "-s", name, f"http://127.0.0.1:{port}{path}"],
             capture_output=True, text=True, timeout=seconds + 60, check=False,
         )
@@ -101,12 +102,17 @@ def run(port: int, script: str, path: str, seconds: float) -> dict:
         raise RuntimeError(f"wrk gave no result: {out.stdout[-500:]} {out.stderr[-500:]}")
     data = json.loads(line[len("BENCHJSON "):])
     seconds_run = data["duration_us"] / 1e6
+    done = data["requests"] > 0
+
+    def ms(key: str) -> float | None:
+        return round(data[key] / 1000, 1) if done else None
+
     return {
         "rps": round(data["requests"] / seconds_run, 1) if seconds_run else 0.0,
         "requests": data["requests"],
-        "p50_ms": round(data["p50_us"] / 1000, 1),
-        "p95_ms": round(data["p95_us"] / 1000, 1),
-        "p99_ms": round(data["p99_us"] / 1000, 1),
+        "p50_ms": ms("p50_us"),
+        "p95_ms": ms("p95_us"),
+        "p99_ms": ms("p99_us"),
         "errors": data["errors"] + data["timeouts"],
         "statuses": {int(k): v for k, v in data["statuses"].items()},
     }

@@ -39,6 +39,7 @@ PAGES: list[Page] = [
     Page("signup_cancel", "/events/{signup_event_id}/register", "signup", "POST",
          undo="/events/{signup_event_id}/cancel"),
     Page("visits", "/visits", "methodologist"),
+    Page("visits_list", "/visits/list", "methodologist"),
     Page("visit_detail", "/visits/{visit_id}", "methodologist"),
     Page("recommendations", "/recommendations", "methodologist"),
     Page("plan", "/plan", "methodologist"),

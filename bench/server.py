@@ -31,6 +31,8 @@ class Server:
         self.env = {**os.environ, **env, "DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": str(self.port)}
         self.proc: subprocess.Popen | None = None
         self.log_path = LOGS / f"server-{kind}.log"
+        self.restarts = 0
+        self._peak_before = 0.0
 
     @property
     def label(self) -> str:
@@ -43,8 +45,12 @@ class Server:
                 "--timeout", "120", "--log-level", "warning", "bench.wsgi:app"]
 
     def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def start(self) -> None:
         LOGS.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "w")
+        log = open(self.log_path, "a" if self.restarts else "w")
         self.proc = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.monotonic() + 60
@@ -53,12 +59,19 @@ class Server:
                 raise RuntimeError(f"{self.kind} exited: see {self.log_path}")
             try:
                 if request(self.port, "GET", "/healthz", timeout=5).status == 200:
-                    return self
+                    return
             except OSError:
                 pass
             time.sleep(0.2)
         self.__exit__()
         raise RuntimeError(f"{self.kind} did not answer /healthz in 60 s: see {self.log_path}")
+
+    def restart(self) -> None:
+        """Stop and start again (sessions stay valid: same secret key): drops requests still queued."""
+        self._peak_before = self.rss_mb()["peak"]
+        self.__exit__()
+        self.restarts += 1
+        self.start()
 
     def __exit__(self, *exc) -> None:
         if self.proc and self.proc.poll() is None:
@@ -87,4 +100,5 @@ class Server:
             fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
             peak = max(peak, int(fields["VmHWM"].split()[0]) / 1024)
             now = max(now, int(fields["VmRSS"].split()[0]) / 1024)
+        peak = max(peak, self._peak_before)
         return {"peak": round(peak, 1), "now": round(now, 1), "workers": len(self.worker_pids())}
