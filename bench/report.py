@@ -131,6 +131,12 @@ def markdown(results: dict) -> str:
     for kind, server in results["by_server"].items():
         lines += [f"## {server['server']}" + (" (results.json's main figures)" if kind == results["primary"] else ""),
                   "", *table(server, results["database"]), "", *documents(server), ""]
+        if kind == "gunicorn":
+            lines += ["Sync workers close every connection: wrk's latencies then leave out the time a request waits "
+                      "in the listen backlog, so compare gunicorn by req/s, not by p50/p95.", ""]
+    lines += ["Machine limit: wrk shares the 2 cores with the server and one waitress process runs Python on one "
+              "core (the GIL), so at 16 connections the reference itself sits near p95 ≈ 100 ms (16 connections ÷ "
+              "~250 req/s ≈ 65 ms mean by Little's law): read the p95 target through the ratio.", ""]
     if results["missing"]:
         lines += ["## Not available yet", "", "Listed in `bench/pages.py` but not routed in this build:", ""]
         lines += [f"- {m['name']}: {', '.join(m['routes'])}" for m in results["missing"]]
