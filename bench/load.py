@@ -1,0 +1,118 @@
+"""Load with Debian's wrk: 16 connections for a fixed time; throughput, p50/p95/p99, status counts."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+from .client import USER_AGENT, Session
+
+CONNECTIONS = 16
+THREADS = 2
+
+_COMMON = r"""
+local threads = {}
+statuses = {}
+setup = function(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+response = function(status, headers, body)
+  local key = tostring(status)
+  statuses[key] = (statuses[key] or 0) + 1
+end
+done = function(summary, latency, requests)
+  local agg = {}
+  for _, t in ipairs(threads) do
+    for k, v in pairs(t:get("statuses")) do agg[k] = (agg[k] or 0) + v end
+  end
+  local parts = {}
+  for k, v in pairs(agg) do table.insert(parts, string.format('"%s":%d', k, v)) end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCHJSON {"requests":%d,"duration_us":%d,"errors":%d,"timeouts":%d,"p50_us":%d,"p95_us":%d,' ..
+    '"p99_us":%d,"statuses":{%s}}\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.status, e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), table.concat(parts, ",")))
+end
+"""
+
+
+def _lua_str(s: str) -> str:
+    return json.dumps(s)  # a JSON string literal is a valid Lua string literal for these ASCII values
+
+
+def get_script(session: Session, path: str) -> str:
+    return _COMMON + f"""
+wrk.method = "GET"
+wrk.path = {_lua_str(path)}
+wrk.headers["Cookie"] = {_lua_str(session.cookie)}
+wrk.headers["User-Agent"] = {_lua_str(USER_AGENT)}
+"""
+
+
+def alternate_script(sessions: list[Session], do_path: str, undo_path: str, threads: int = CONNECTIONS) -> str:
+    """POST do/undo in turn (htmx headers, CSRF). Run it with one connection per thread: each thread owns its
+    share of the users, so one user's sign-up and cancel never overlap."""
+    users = ",\n".join(
+        f"{{cookie={_lua_str(s.cookie)}, token={_lua_str(s.csrf)}}}" for s in sessions
+    )
+    return _COMMON + f"""
+local users = {{ {users} }}
+local do_path, undo_path = {_lua_str(do_path)}, {_lua_str(undo_path)}
+local mine, n = {{}}, 0
+init = function(args)
+  for i, u in ipairs(users) do
+    if (i - 1) % {threads} == tid - 1 then table.insert(mine, u) end
+  end
+end
+request = function()
+  local u = mine[(n % #mine) + 1]
+  local path = (math.floor(n / #mine) % 2 == 0) and do_path or undo_path
+  n = n + 1
+  return wrk.format("POST", path, {{
+    ["Cookie"] = u.cookie, ["X-CSRFToken"] = u.token, ["HX-Request"] = "true",
+    ["User-Agent"] = {_lua_str(USER_AGENT)}, ["Content-Type"] = "application/x-www-form-urlencoded"}}, "")
+end
+"""
+
+
+def wrk_path() -> str | None:
+    return shutil.which("wrk")
+
+
+def run(port: int, script: str, path: str, seconds: float, threads: int = THREADS) -> dict:
+    """Run wrk with `script` against `path`; returns rps, latencies in ms, errors and status counts."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+        name = f.name
+    try:
+        out = subprocess.run(
+            [wrk_path() or "wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s",
+             "--timeout", "10s", "-s", name, f"http://127.0.0.1:{port}{path}"],
+            capture_output=True, text=True, timeout=seconds + 60, check=False,
+        )
+    finally:
+        os.unlink(name)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCHJSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk gave no result: {out.stdout[-500:]} {out.stderr[-500:]}")
+    data = json.loads(line[len("BENCHJSON "):])
+    seconds_run = data["duration_us"] / 1e6
+    done = data["requests"] > 0
+
+    def ms(key: str) -> float | None:
+        return round(data[key] / 1000, 1) if done else None
+
+    return {
+        "rps": round(data["requests"] / seconds_run, 1) if seconds_run else 0.0,
+        "requests": data["requests"],
+        "p50_ms": ms("p50_us"),
+        "p95_ms": ms("p95_us"),
+        "p99_ms": ms("p99_us"),
+        "errors": data["errors"] + data["timeouts"],
+        "statuses": {int(k): v for k, v in data["statuses"].items()},
+    }

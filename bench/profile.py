@@ -1,0 +1,66 @@
+"""`python -m bench.profile /events [--role librarian] [--db large] [-n 20]`: where a page's time goes.
+
+Runs the page in-process against a dataset `make bench` built (bench/data/<db>.sqlite3, or DATABASE_URL),
+prints the statements it runs and the slowest functions (cProfile, sorted by cumulative time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import secrets
+import time
+
+from .generate import sqlite_path
+
+os.environ.setdefault("SECRET_KEY", secrets.token_hex(16))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("path")
+    parser.add_argument("--role", default="methodologist", choices=["librarian", "methodologist"])
+    parser.add_argument("--db", default="large", choices=["large", "small"])
+    parser.add_argument("-n", type=int, default=20, help="requests to profile")
+    parser.add_argument("--top", type=int, default=30)
+    args = parser.parse_args()
+
+    from mo_app.extensions import db
+    from mo_app.models import User
+
+    from .app import create_bench_app
+    from .queries import count_statements
+
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path(args.db)}"
+    app = create_bench_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    client = app.test_client()
+    login = "bench_metodist" if args.role == "methodologist" else "bench_lib1"
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.login == login))
+        if user is None:
+            raise SystemExit(f"no {login} in {url}: run `make bench` (or bench.generate.build) first")
+        ident = user.get_id()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = ident
+        sess["_fresh"] = True
+    with app.app_context(), count_statements(db.engine) as seen:
+        resp = client.get(args.path)
+    print(f"GET {args.path} as {login}: {resp.status_code}, {len(resp.data)} bytes, {len(seen)} statements")
+    for i, statement in enumerate(seen, 1):
+        print(f"  {i:2}. {' '.join(statement.split())[:160]}")
+    started = time.perf_counter()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(args.n):
+        client.get(args.path)
+    profiler.disable()
+    print(f"{(time.perf_counter() - started) / args.n * 1000:.1f} ms a request (in-process, profiled)")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
+    print(json.dumps({"path": args.path, "statements": len(seen)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,11 @@
+"""`python -m bench.serve`: the bench app under waitress, exactly as `python -m mo_app.serve` serves the app."""
+
+import os
+
+from waitress import serve
+
+from .wsgi import app
+
+if __name__ == "__main__":
+    serve(app, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")),
+          threads=int(os.environ.get("THREADS", "8")), ident="mo_app")
