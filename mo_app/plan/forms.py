@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -12,6 +13,11 @@ from ..models.plan import BP_STAGES
 
 TITLE_MAX = 1000
 TOO_LONG = "Слишком длинный текст."
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -68,13 +74,13 @@ class PracticeForm(ProposalForm):
     """The methodologist's full form of a register entry."""
 
     author = SelectField("Автор", coerce=int, validators=[DataRequired("Выберите автора.")])
-    stage = SelectField("Этап работы", choices=list(BP_STAGES.items()))
+    stage = SelectField("Этап работы", choices=dict(BP_STAGES))
     form = StringField("Форма обобщения", validators=[Length(max=300, message="Не длиннее 300 символов.")])
     event = SelectField("Мероприятие плана (обобщение опыта)", coerce=int, default=0)
 
 
 class AcceptForm(FlaskForm):
-    stage = SelectField("Этап работы", choices=list(BP_STAGES.items()))
+    stage = SelectField("Этап работы", choices=dict(BP_STAGES))
 
 
 class ReturnForm(FlaskForm):

@@ -12,7 +12,7 @@ from ..models import BestPractice, BestPracticeFile, Event, SchoolYear, User
 from ..printing import download_headers
 from ..web import all_years, methodologist_required, render, role_required, selected_year
 from . import bp
-from .forms import AcceptForm, PracticeForm, ProposalForm, ReturnForm, UploadForm
+from .forms import AcceptForm, PracticeForm, ProposalForm, ReturnForm, UploadForm, choices
 from .services import (
     ALLOWED_FILES,
     PlanError,
@@ -74,14 +74,14 @@ def _practice_form(year: SchoolYear, entry: BestPractice | None):
             db.select(User).options(joinedload(User.organization))
             .where(User.role == "librarian", User.active.is_(True)).order_by(User.last_name, User.initials)
         ).all()
-        form.author.choices = [(0, "— выберите —")] + [
+        form.author.choices = choices([(0, "— выберите —")] + [
             (u.id, f"{u.short_name} — {u.organization.short_name}" if u.organization else u.short_name)
             for u in librarians
-        ]
+        ])
         events = db.session.scalars(
             db.select(Event).where(Event.year_id == year.id).order_by(Event.date_start, Event.id)
         ).all()
-        form.event.choices = [(0, "—")] + [(e.id, f"{e.kind_label}: {e.display_title}") for e in events]
+        form.event.choices = choices([(0, "—")] + [(e.id, f"{e.kind_label}: {e.display_title}") for e in events])
         if request.method == "GET" and entry is not None:
             form.author.data = entry.author_id or 0
             form.stage.data = entry.stage

@@ -10,7 +10,7 @@ from ..printing import download_headers, pdf_response
 from ..web import all_years, is_htmx, methodologist_required, render, role_required, selected_year
 from . import bp
 from .document import build_plan, plan_docx
-from .forms import GoalForm, NewYearForm, PurposeForm
+from .forms import GoalForm, NewYearForm, PurposeForm, choices
 from .services import (
     PlanError,
     add_goal,
@@ -172,7 +172,7 @@ def delete_goal_view(goal_id: int):
 
 def _purpose_form(year: SchoolYear, purpose: VisitPurpose | None):
     form = PurposeForm(obj=None if request.method == "POST" else purpose)
-    form.schools.choices = school_choices()
+    form.schools.choices = choices(school_choices())
     if request.method == "GET" and purpose is not None:
         form.schools.data = [t.organization_id for t in purpose.targets]
     return form
@@ -230,7 +230,7 @@ def new_year():
     source = selected_year()
     preview = year_preview(source)
     form = NewYearForm(formdata=request.form if request.method == "POST" else None)
-    form.entries.choices = [(e.id, e.topic) for e in preview.entries]
+    form.entries.choices = choices((e.id, e.topic) for e in preview.entries)
     if request.method == "GET":
         form.entries.data = preview.default_entries
     status = 200
