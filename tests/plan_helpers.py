@@ -3,6 +3,7 @@ and datasets (small / large) for the results and home pages."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from contextlib import contextmanager
 from datetime import timedelta
@@ -129,19 +130,23 @@ def current_start() -> int:
     return school_year_start(today())
 
 
+_batch = itertools.count(1)
+
+
 def populate(f, n: int, year: SchoolYear | None = None) -> dict:
     """A district of `n` schools with librarians, events, sign-ups, visits, reports, recommendations,
     best practice, consultation requests and notices on the current year — all bulk-added."""
     year = year or f.year(current_start())
     now = today()
-    schools = [Organization(name=f"Школа {i}", short_name=f"ГБОУ №{5000 + i}", number=str(5000 + i), kind="school")
-               for i in range(n)]
+    batch = next(_batch) * 1000
+    schools = [Organization(name=f"Школа {batch + i}", short_name=f"ГБОУ №{batch + i}", number=str(batch + i),
+                            kind="school") for i in range(n)]
     db.session.add_all(schools)
     db.session.flush()
     people = []
     for i, school in enumerate(schools):
         for k in range(2):
-            people.append(User(login=f"p{year.start_year}-{i}-{k}", last_name=f"Библиотекарь{i}",
+            people.append(User(login=f"p{batch + i}-{k}", last_name=f"Библиотекарь{i}",
                                initials=f"{k}.Б.", role="librarian", organization_id=school.id, password_hash="x"))
     db.session.add_all(people)
     purpose = VisitPurpose(year_id=year.id, title="Знакомство с фондами", position=1)

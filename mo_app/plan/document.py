@@ -154,17 +154,17 @@ def build_plan(year: SchoolYear) -> PlanDocument:
     ).all()
     course_ids = [e.id for e in events if e.kind == "course"]
     participants: dict[int, list[str]] = {}
-    if course_ids:
-        regs = db.session.scalars(
-            db.select(Registration)
-            .options(joinedload(Registration.user).joinedload(User.organization))
-            .where(Registration.event_id.in_(course_ids), Registration.status == REG_REGISTERED)
-            .order_by(Registration.queued_at, Registration.id)
-        ).all()
-        for reg in regs:
-            org = reg.user.organization
-            mark = f" №{org.number}" if org is not None and org.number else (f" {org.short_name}" if org else "")
-            participants.setdefault(reg.event_id, []).append(f"{reg.user.short_name}{mark}")
+    # one query even without a course, so the page's query count stays fixed
+    regs = db.session.scalars(
+        db.select(Registration)
+        .options(joinedload(Registration.user).joinedload(User.organization))
+        .where(Registration.event_id.in_(course_ids), Registration.status == REG_REGISTERED)
+        .order_by(Registration.queued_at, Registration.id)
+    ).all()
+    for reg in regs:
+        org = reg.user.organization
+        mark = f" №{org.number}" if org is not None and org.number else (f" {org.short_name}" if org else "")
+        participants.setdefault(reg.event_id, []).append(f"{reg.user.short_name}{mark}")
 
     by_goal: dict[int | None, list[Event]] = {}
     for ev in events:

@@ -64,13 +64,11 @@ def _upcoming(now: date):
 
 def _fills(events: list[Event]) -> list[EventFill]:
     ids = [e.id for e in events]
-    taken = {}
-    if ids:
-        taken = dict(db.session.execute(
+    taken = dict(db.session.execute(
             db.select(Registration.event_id, func.count())
-            .where(Registration.event_id.in_(ids), Registration.status == "registered")
-            .group_by(Registration.event_id)
-        ).all())
+        .where(Registration.event_id.in_(ids), Registration.status == "registered")
+        .group_by(Registration.event_id)
+    ).all())
     return [EventFill(e, taken.get(e.id, 0)) for e in events]
 
 

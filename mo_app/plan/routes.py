@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Goal, SchoolYear, VisitPurpose
+from ..models import Goal, SchoolYear, VisitPurpose, VisitTarget
 from ..printing import download_headers, pdf_response
 from ..web import all_years, is_htmx, methodologist_required, render, role_required, selected_year
 from . import bp
@@ -77,7 +78,9 @@ def _editable_year_or_409(year: SchoolYear):
 
 def _edit_context(year: SchoolYear, goal_errors: dict | None = None, new_goal: GoalForm | None = None) -> dict:
     purposes = db.session.scalars(
-        db.select(VisitPurpose).where(VisitPurpose.year_id == year.id).order_by(VisitPurpose.position)
+        db.select(VisitPurpose)
+        .options(selectinload(VisitPurpose.targets).joinedload(VisitTarget.organization))
+        .where(VisitPurpose.year_id == year.id).order_by(VisitPurpose.position)
     ).all()
     goals = db.session.scalars(db.select(Goal).where(Goal.year_id == year.id).order_by(Goal.position, Goal.id)).all()
     from .document import schools_text  # local: keeps the import list short
