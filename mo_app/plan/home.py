@@ -15,6 +15,7 @@ from ..models import (
     Notice,
     Recommendation,
     Registration,
+    SchoolYear,
     User,
     Visit,
     VisitReport,
@@ -79,13 +80,16 @@ def _count(query) -> int:
 def methodologist_home(user: User, now: date | None = None) -> dict:
     """Next events with fill level, new sign-ups, consultation requests, this month's visits, drafts, overdue."""
     now = now or today()
+    # sign-ups for the current year's events only: archived years' sign-ups are history, not news
     since = user.previous_login_at or (datetime.combine(now, datetime.min.time()) - timedelta(days=7))
     events = list(db.session.scalars(_upcoming(now).limit(LIST_LIMIT)))
 
     signups_q = (
         db.select(Registration)
         .options(joinedload(Registration.user).joinedload(User.organization), joinedload(Registration.event))
-        .where(Registration.created_at > since, Registration.status.in_(ACTIVE_REG))
+        .join(Event, Registration.event_id == Event.id)
+        .join(SchoolYear, Event.year_id == SchoolYear.id)
+        .where(Registration.created_at > since, Registration.status.in_(ACTIVE_REG), SchoolYear.is_current.is_(True))
         .order_by(Registration.created_at.desc())
     )
     requests_q = (
