@@ -1,7 +1,7 @@
 """Home page and health check."""
 
 from flask import jsonify
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from ..extensions import db
@@ -12,8 +12,12 @@ from . import bp
 @bp.route("/")
 @login_required
 def index():
-    """The home page of the current user."""
-    return render("main/index.html")
+    """The home page: the methodologist's desk or the librarian's own events and tasks."""
+    from ..plan.home import librarian_home, methodologist_home
+
+    if current_user.is_methodologist:
+        return render("main/methodologist.html", **methodologist_home(current_user))
+    return render("main/librarian.html", **librarian_home(current_user))
 
 
 @bp.route("/healthz")

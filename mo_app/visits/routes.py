@@ -663,15 +663,3 @@ def rec_return(rec_id: int):
     services.review(rec, accept=False, note=form.note.data.strip())
     return _rec_row(rec, message="Рекомендация возвращена.")
 
-
-@bp.app_context_processor
-def _home_counts():
-    """`visits_home_counts()` for the home page: active, overdue and awaiting-review recommendations."""
-
-    def visits_home_counts():
-        if not current_user.is_authenticated:
-            return None
-        return services.recommendation_counts(services.own_school_id())
-
-    return {"visits_home_counts": visits_home_counts}
-

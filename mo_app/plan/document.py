@@ -1,0 +1,292 @@
+"""The annual plan as a document: one data structure for the HTML page, the print view, the PDF and the DOCX."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import BestPractice, Event, Goal, Registration, SchoolYear, User, VisitPurpose, VisitTarget
+from ..models.events import EVENT_KIND_HEADINGS, REG_REGISTERED
+
+#: kinds whose topics the plan writes in «quotes»
+QUOTED_KINDS = {"seminar", "practical_seminar", "meeting"}
+TABLE1_HEADER = ("Цели и задачи", "Формы деятельности и тема", "Сроки")
+TABLE2_HEADER = ("Цели посещения", "ОУ")
+TABLE3_HEADER = ("№", "Тема опыта", "Цель изучения опыта", "Автор", "Этапы работы", "Форма обобщения")
+
+
+@dataclass
+class PlanItem:
+    """One topic of a form of activity, as the plan writes it."""
+
+    event: Event
+    text: str  #: «Topic» на базе …
+    date: str  #: capitalised, as written
+    note: str = ""  #: перенесено / отменено
+    participants: list[str] = field(default_factory=list)  #: «Александрова Е.С. №79» for a course
+
+
+@dataclass
+class KindGroup:
+    """The events of one goal and one kind, under a heading like «Семинары»."""
+
+    kind: str
+    heading: str
+    show_heading: bool
+    items: list[PlanItem]
+    dates: list[str]  #: one date for the group when all agree, else one per item
+
+
+@dataclass
+class PlanRow:
+    """One line of table 1: a kind heading or a topic, with its date where the plan writes one."""
+
+    heading: str = ""
+    item: PlanItem | None = None
+    number: int | None = None  #: «1.» when a heading lists several topics
+    date: str = ""
+
+
+@dataclass
+class GoalBlock:
+    title: str
+    groups: list[KindGroup]
+
+    @property
+    def rows(self) -> list[PlanRow]:
+        """Table 1 lines of this goal: dates beside the topic they belong to, or once beside the heading."""
+        rows: list[PlanRow] = []
+        for group in self.groups:
+            titled = [i for i in group.items if i.text]
+            shared = group.dates[0] if len(group.dates) == 1 else ""
+            if group.show_heading:
+                rows.append(PlanRow(heading=group.heading, date=shared))
+            for n, item in enumerate(titled, start=1):
+                rows.append(PlanRow(
+                    item=item, number=n if len(titled) > 1 else None,
+                    date="" if group.show_heading and shared else item.date,
+                ))
+        return rows
+
+
+@dataclass
+class PracticeRow:
+    number: int
+    topic: str
+    goals: list[str]
+    author: str
+    stage: str
+    form: str
+
+
+@dataclass
+class PlanDocument:
+    year: SchoolYear
+    goals: list[GoalBlock]
+    purposes: list[tuple[str, str]]  #: (purpose, schools as written)
+    practice: list[PracticeRow]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.goals or self.purposes or self.practice)
+
+
+def item_text(ev: Event) -> str:
+    """«Topic» на базе Venue — as the plan writes a form of activity."""
+    title = (ev.title or "").strip()
+    if not title:
+        return ""
+    text = f"«{title}»" if ev.kind in QUOTED_KINDS else title
+    if ev.venue is not None and ev.venue.short_name not in title:
+        text += f" на базе {ev.venue.short_name}"
+    return text
+
+
+def schools_text(orgs) -> str:
+    """«ГБОУ №№ 79, 111, 470» for numbered schools, other names as they are."""
+    numbered = [o.number for o in orgs if o.number and o.short_name == f"ГБОУ №{o.number}"]
+    others = [o.short_name for o in orgs if not (o.number and o.short_name == f"ГБОУ №{o.number}")]
+    parts = []
+    if len(numbered) == 1:
+        parts.append(f"ГБОУ №{numbered[0]}")
+    elif numbered:
+        parts.append("ГБОУ №№ " + ", ".join(numbered))
+    return ", ".join(parts + others)
+
+
+def _date_note(ev: Event) -> str:
+    if ev.status == "cancelled":
+        return "отменено"
+    if ev.planned_date != ev.plan_date and ev.planned_kind != "tbd":
+        return f"перенесено, в плане: {ev.planned_date.text()}"
+    return ""
+
+
+def _groups(events: list[Event], participants: dict[int, list[str]]) -> list[KindGroup]:
+    groups: list[KindGroup] = []
+    by_kind: dict[str, KindGroup] = {}
+    for ev in events:
+        group = by_kind.get(ev.kind)
+        if group is None:
+            group = KindGroup(ev.kind, EVENT_KIND_HEADINGS.get(ev.kind, ev.kind), ev.kind != "course", [], [])
+            by_kind[ev.kind] = group
+            groups.append(group)
+        group.items.append(
+            PlanItem(ev, item_text(ev), ev.plan_date.capitalized(), _date_note(ev), participants.get(ev.id, []))
+        )
+    for group in groups:
+        dates = [i.date for i in group.items]
+        group.dates = dates[:1] if len(set(dates)) == 1 else dates
+    return groups
+
+
+def build_plan(year: SchoolYear) -> PlanDocument:
+    """Everything the plan document shows, in a fixed number of queries."""
+    goals = db.session.scalars(db.select(Goal).where(Goal.year_id == year.id).order_by(Goal.position, Goal.id)).all()
+    events = db.session.scalars(
+        db.select(Event)
+        .options(joinedload(Event.venue))
+        .where(Event.year_id == year.id)
+        .order_by(Event.position, Event.id)
+    ).all()
+    course_ids = [e.id for e in events if e.kind == "course"]
+    participants: dict[int, list[str]] = {}
+    # one query even without a course, so the page's query count stays fixed
+    regs = db.session.scalars(
+        db.select(Registration)
+        .options(joinedload(Registration.user).joinedload(User.organization))
+        .where(Registration.event_id.in_(course_ids), Registration.status == REG_REGISTERED)
+        .order_by(Registration.queued_at, Registration.id)
+    ).all()
+    for reg in regs:
+        org = reg.user.organization
+        mark = f" №{org.number}" if org is not None and org.number else (f" {org.short_name}" if org else "")
+        participants.setdefault(reg.event_id, []).append(f"{reg.user.short_name}{mark}")
+
+    by_goal: dict[int | None, list[Event]] = {}
+    for ev in events:
+        by_goal.setdefault(ev.goal_id, []).append(ev)
+    blocks = [GoalBlock(g.title, _groups(by_goal.get(g.id, []), participants)) for g in goals]
+    if by_goal.get(None):
+        blocks.append(GoalBlock("Без цели", _groups(by_goal[None], participants)))
+
+    purposes = db.session.scalars(
+        db.select(VisitPurpose)
+        .options(selectinload(VisitPurpose.targets).joinedload(VisitTarget.organization))
+        .where(VisitPurpose.year_id == year.id)
+        .order_by(VisitPurpose.position, VisitPurpose.id)
+    ).all()
+    purpose_rows = [(p.title, schools_text([t.organization for t in p.targets])) for p in purposes]
+
+    entries = db.session.scalars(
+        db.select(BestPractice)
+        .options(joinedload(BestPractice.author), joinedload(BestPractice.organization))
+        .where(BestPractice.year_id == year.id, BestPractice.status == "accepted")
+        .order_by(BestPractice.position, BestPractice.id)
+    ).all()
+    practice = [
+        PracticeRow(
+            n,
+            e.topic,
+            list(e.goals or []),
+            " – ".join(x for x in (e.author.short_name if e.author else "",
+                                   e.organization.name if e.organization else "") if x),
+            e.stage_label,
+            e.form or "",
+        )
+        for n, e in enumerate(entries, start=1)
+    ]
+    return PlanDocument(year, blocks, purpose_rows, practice)
+
+
+def plan_docx(doc: PlanDocument, association: str) -> bytes:
+    """The plan as a Word document (A4 landscape) with real tables, editable and ready to send on."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt
+
+    document = Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Mm(15))
+    style = document.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(12)
+
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = title.add_run("План работы")
+    run.bold = True
+    sub = document.add_paragraph(association)
+    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    when = document.add_paragraph(f"на {doc.year.title} учебный год")
+    when.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    def header(table, names):
+        for cell, name in zip(table.rows[0].cells, names, strict=True):
+            cell.text = ""
+            cell.paragraphs[0].add_run(name).bold = True
+
+    def fill(cell, lines: list[tuple[str, bool]]):
+        cell.text = ""
+        first = True
+        for text, bold in lines:
+            p = cell.paragraphs[0] if first else cell.add_paragraph()
+            first = False
+            p.add_run(text).bold = bold
+
+    table = document.add_table(rows=1, cols=3)
+    table.style = "Table Grid"
+    header(table, TABLE1_HEADER)
+    for block in doc.goals:
+        rows = block.rows or [PlanRow()]
+        first = None
+        for plan_row in rows:
+            cells = table.add_row().cells
+            if first is None:
+                first = cells[0]
+            else:
+                first = first.merge(cells[0])
+            if plan_row.heading:
+                fill(cells[1], [(plan_row.heading, True)])
+            elif plan_row.item is not None:
+                item = plan_row.item
+                text = f"{plan_row.number}. {item.text}" if plan_row.number else item.text
+                if item.note:
+                    text += f" ({item.note})"
+                fill(cells[1], [(text, False)] + [(f"    {k}. {p}", False) for k, p in enumerate(item.participants, 1)])
+            cells[2].text = plan_row.date
+        fill(first, [(block.title, True)])
+
+    document.add_paragraph()
+    document.add_paragraph().add_run("Посещение образовательных учреждений").bold = True
+    table = document.add_table(rows=1, cols=2)
+    table.style = "Table Grid"
+    header(table, TABLE2_HEADER)
+    for purpose, schools in doc.purposes:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = purpose, schools
+
+    document.add_paragraph()
+    document.add_paragraph().add_run("Передовой педагогический опыт").bold = True
+    table = document.add_table(rows=1, cols=6)
+    table.style = "Table Grid"
+    header(table, TABLE3_HEADER)
+    for row in doc.practice:
+        cells = table.add_row().cells
+        cells[0].text = f"{row.number}."
+        cells[1].text = f"«{row.topic}»"
+        fill(cells[2], [(f"– {g};", False) for g in row.goals] or [("", False)])
+        cells[3].text = row.author
+        cells[4].text = row.stage
+        cells[5].text = row.form
+
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,402 @@
+"""Year results (итоги года) computed straight from the data, and a librarian's whole history.
+
+Every figure comes from aggregate queries, so the page costs the same number of queries whatever the data size.
+
+Definitions (shown on the page too):
+- sign-ups: registrations holding a seat (status «registered») on the year's events;
+- attendance: registrations marked present / absent / excused;
+- courses completed: present at a course;
+- events hosted: the year's events (not cancelled) held at the school as venue;
+- visits planned: the year's visits to the school not marked unplanned; held: status held or report final;
+- recommendations done: status done; overdue: open or returned with the deadline passed;
+- best practice: accepted register entries of the school / author.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..dates import TZ, month_name
+from ..extensions import db
+from ..models import (
+    BestPractice,
+    ConsultationRequest,
+    Event,
+    Organization,
+    Recommendation,
+    Registration,
+    SchoolYear,
+    User,
+    Visit,
+    VisitPurpose,
+    VisitReport,
+    VisitTarget,
+    visit_purpose_link,
+)
+from .services import org_sort_key
+
+HELD_VISIT = ("held", "finalised")
+OPEN_REC = ("open", "returned")
+OUTCOMES = {
+    "held": "проведено",
+    "moved": "перенесено",
+    "cancelled": "отменено",
+    "overdue": "не отмечено проведённым",
+    "planned": "запланировано",
+}
+TARGET_STATES = {"met": "выполнено", "planned": "запланировано", "missed": "не выполнено", "none": "не запланировано"}
+
+
+def today() -> date:
+    """Today in Moscow."""
+    return datetime.now(ZoneInfo(TZ)).date()
+
+
+@dataclass
+class Figures:
+    signups: int = 0
+    present: int = 0
+    absent: int = 0
+    excused: int = 0
+    courses: int = 0
+    consultations: int = 0
+    best_practice: int = 0
+
+    def add(self, other: Figures) -> None:
+        for name in ("signups", "present", "absent", "excused", "courses", "consultations", "best_practice"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class SchoolRow(Figures):
+    org: Organization | None = None
+    librarians: list[User] = field(default_factory=list)
+    hosted: int = 0
+    visits_planned: int = 0
+    visits_held: int = 0
+    rec_total: int = 0
+    rec_done: int = 0
+    rec_overdue: int = 0
+
+    @property
+    def no_participation(self) -> bool:
+        return self.signups == 0 and self.present == 0
+
+    @property
+    def no_visit(self) -> bool:
+        return self.visits_held == 0
+
+    @property
+    def stands_out(self) -> bool:
+        return self.no_participation or self.no_visit
+
+    def add_school(self, other: SchoolRow) -> None:
+        self.add(other)
+        for name in ("hosted", "visits_planned", "visits_held", "rec_total", "rec_done", "rec_overdue"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class PersonRow(Figures):
+    user: User | None = None
+
+
+@dataclass
+class EventRow:
+    event: Event
+    planned: str
+    actual: str
+    outcome: str
+    moved: bool
+
+    @property
+    def outcome_label(self) -> str:
+        label = OUTCOMES[self.outcome]
+        if self.outcome == "held" and self.moved:
+            label += " (перенесено)"
+        return label
+
+
+@dataclass
+class TargetRow:
+    purpose: str
+    org: Organization
+    state: str
+
+    @property
+    def state_label(self) -> str:
+        return TARGET_STATES[self.state]
+
+
+@dataclass
+class Results:
+    year: SchoolYear
+    today: date
+    schools: list[SchoolRow]
+    people: list[PersonRow]
+    events: list[EventRow]
+    targets: list[TargetRow]
+    months: list[tuple[str, int, int, int]]  #: (month, present, absent, excused), September first
+    totals: SchoolRow
+    restricted: bool = False  #: a librarian's view: own school and self only
+
+    def outcome_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for row in self.events:
+            counts[row.outcome] += 1
+        return counts
+
+    def target_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(TARGET_STATES, 0)
+        for row in self.targets:
+            counts[row.state] += 1
+        return counts
+
+
+def _event_outcome(ev: Event, now: date) -> tuple[str, bool]:
+    moved = ev.planned_kind != "tbd" and ev.planned_date != ev.plan_date
+    if ev.status == "cancelled":
+        return "cancelled", moved
+    if ev.status == "held":
+        return "held", moved
+    if moved:
+        return "moved", True
+    last = ev.plan_date.last_day
+    if last is not None and last < now:
+        return "overdue", False
+    return "planned", False
+
+
+def compute_results(year: SchoolYear, now: date | None = None) -> Results:
+    """All figures of the year, for every school and librarian (12 queries)."""
+    now = now or today()
+    schools = sorted(
+        db.session.scalars(
+            db.select(Organization).where(Organization.kind == "school", Organization.is_active.is_(True))
+        ).all(),
+        key=org_sort_key,
+    )
+    rows = {o.id: SchoolRow(org=o) for o in schools}
+    librarians = db.session.scalars(
+        db.select(User).options(joinedload(User.organization))
+        .where(User.role == "librarian", User.active.is_(True))
+        .order_by(User.last_name, User.initials)
+    ).all()
+    people = {u.id: PersonRow(user=u) for u in librarians}
+    for u in librarians:
+        if u.organization_id in rows:
+            rows[u.organization_id].librarians.append(u)
+
+    regs = db.session.execute(
+        db.select(Registration.user_id, Registration.status, Registration.attendance, Event.kind, func.count())
+        .join(Event, Registration.event_id == Event.id)
+        .where(Event.year_id == year.id)
+        .group_by(Registration.user_id, Registration.status, Registration.attendance, Event.kind)
+    ).all()
+    for user_id, status, attendance, kind, n in regs:
+        person = people.get(user_id)
+        if person is None:
+            continue
+        if status == "registered":
+            person.signups += n
+        if attendance in ("present", "absent", "excused") and status != "cancelled":
+            setattr(person, attendance, getattr(person, attendance) + n)
+            if attendance == "present" and kind == "course":
+                person.courses += n
+
+    for user_id, n in db.session.execute(
+        db.select(ConsultationRequest.user_id, func.count())
+        .where(ConsultationRequest.year_id == year.id, ConsultationRequest.status == "held")
+        .group_by(ConsultationRequest.user_id)
+    ).all():
+        if user_id in people:
+            people[user_id].consultations += n
+
+    for org_id, author_id, n in db.session.execute(
+        db.select(BestPractice.organization_id, BestPractice.author_id, func.count())
+        .where(BestPractice.year_id == year.id, BestPractice.status == "accepted")
+        .group_by(BestPractice.organization_id, BestPractice.author_id)
+    ).all():
+        if author_id in people:
+            people[author_id].best_practice += n
+        if org_id in rows:
+            rows[org_id].best_practice += n
+
+    for person in people.values():
+        org_id = person.user.organization_id
+        if org_id in rows:
+            bp = rows[org_id].best_practice
+            rows[org_id].add(person)
+            rows[org_id].best_practice = bp  # counted by the entry's school, not summed over authors
+
+    for venue_id, n in db.session.execute(
+        db.select(Event.venue_id, func.count())
+        .where(Event.year_id == year.id, Event.status != "cancelled", Event.venue_id.is_not(None))
+        .group_by(Event.venue_id)
+    ).all():
+        if venue_id in rows:
+            rows[venue_id].hosted += n
+
+    for org_id, status, unplanned, n in db.session.execute(
+        db.select(Visit.organization_id, Visit.status, Visit.is_unplanned, func.count())
+        .where(Visit.year_id == year.id)
+        .group_by(Visit.organization_id, Visit.status, Visit.is_unplanned)
+    ).all():
+        if org_id not in rows:
+            continue
+        if not unplanned:
+            rows[org_id].visits_planned += n
+        if status in HELD_VISIT:
+            rows[org_id].visits_held += n
+
+    overdue = case(
+        ((Recommendation.deadline.is_not(None)) & (Recommendation.deadline < now) & Recommendation.status.in_(OPEN_REC),
+         1),
+        else_=0,
+    )
+    for org_id, status, late, n in db.session.execute(
+        db.select(Recommendation.organization_id, Recommendation.status, overdue, func.count())
+        .join(VisitReport, Recommendation.report_id == VisitReport.id)
+        .join(Visit, VisitReport.visit_id == Visit.id)
+        .where(Visit.year_id == year.id)
+        .group_by(Recommendation.organization_id, Recommendation.status, overdue)
+    ).all():
+        if org_id not in rows:
+            continue
+        rows[org_id].rec_total += n
+        if status == "done":
+            rows[org_id].rec_done += n
+        if late:
+            rows[org_id].rec_overdue += n
+
+    events = db.session.scalars(
+        db.select(Event).options(joinedload(Event.goal), joinedload(Event.venue))
+        .where(Event.year_id == year.id).order_by(Event.date_start.is_(None), Event.date_start, Event.id)
+    ).all()
+    event_rows = []
+    for ev in events:
+        outcome, moved = _event_outcome(ev, now)
+        event_rows.append(EventRow(ev, ev.planned_date.text(), ev.plan_date.text(), outcome, moved))
+
+    purposes = db.session.scalars(
+        db.select(VisitPurpose)
+        .options(selectinload(VisitPurpose.targets).joinedload(VisitTarget.organization))
+        .where(VisitPurpose.year_id == year.id).order_by(VisitPurpose.position)
+    ).all()
+    visit_states: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for purpose_id, org_id, status in db.session.execute(
+        db.select(visit_purpose_link.c.purpose_id, Visit.organization_id, Visit.status)
+        .join(Visit, Visit.id == visit_purpose_link.c.visit_id)
+        .where(Visit.year_id == year.id)
+        .distinct()
+    ).all():
+        visit_states[(purpose_id, org_id)].add(status)
+    targets = []
+    for purpose in purposes:
+        for t in purpose.targets:
+            states = visit_states.get((purpose.id, t.organization_id), set())
+            if states & set(HELD_VISIT):
+                state = "met"
+            elif states & {"planned", "postponed"}:
+                state = "planned"
+            elif states:
+                state = "missed"
+            else:
+                state = "none"
+            targets.append(TargetRow(purpose.title, t.organization, state))
+
+    by_month: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for start, attendance, n in db.session.execute(
+        db.select(Event.date_start, Registration.attendance, func.count())
+        .join(Event, Registration.event_id == Event.id)
+        .where(Event.year_id == year.id, Registration.attendance.is_not(None), Registration.status != "cancelled")
+        .group_by(Event.date_start, Registration.attendance)
+    ).all():
+        if start is not None:
+            by_month[(start.year, start.month)][attendance] += n
+    months = []
+    for i in range(12):
+        y, m = (year.start_year, 9 + i) if i < 4 else (year.start_year + 1, i - 3)
+        counts = by_month.get((y, m), {})
+        months.append((month_name(date(y, m, 1)).split()[0], counts.get("present", 0), counts.get("absent", 0),
+                       counts.get("excused", 0)))
+
+    school_rows = list(rows.values())
+    totals = SchoolRow()
+    for row in school_rows:
+        totals.add_school(row)
+    totals.librarians = [p.user for p in people.values()]
+    return Results(year, now, school_rows, list(people.values()), event_rows, targets, months, totals)
+
+
+def restrict(results: Results, user: User) -> Results:
+    """A librarian's view: their own school and themselves in detail; district figures only as totals."""
+    results.schools = [r for r in results.schools if r.org and r.org.id == user.organization_id]
+    results.people = [p for p in results.people if p.user and p.user.id == user.id]
+    results.targets = [t for t in results.targets if t.org.id == user.organization_id]
+    results.restricted = True
+    return results
+
+
+# ---- a person's whole history ----------------------------------------------------------------------------------
+
+@dataclass
+class History:
+    user: User
+    courses: list[Registration]
+    seminars: list[Registration]
+    consultations: list[Registration]
+    requests: list[ConsultationRequest]
+    visits: list[Visit]
+    recommendations: list[Recommendation]
+    practice: list[BestPractice]
+
+
+def person_history(user: User) -> History:
+    """Everything a librarian took part in, across all years (fixed number of queries)."""
+    regs = db.session.scalars(
+        db.select(Registration)
+        .options(
+            joinedload(Registration.event).joinedload(Event.year),
+            joinedload(Registration.event).joinedload(Event.venue),
+        )
+        .join(Event, Registration.event_id == Event.id)
+        .where(Registration.user_id == user.id)
+        .order_by(Event.date_start.desc(), Event.id.desc())
+    ).all()
+    requests = db.session.scalars(
+        db.select(ConsultationRequest).where(ConsultationRequest.user_id == user.id)
+        .order_by(ConsultationRequest.created_at.desc())
+    ).all()
+    visits: list[Visit] = []
+    recs: list[Recommendation] = []
+    if user.organization_id:
+        visits = list(db.session.scalars(
+            db.select(Visit).options(joinedload(Visit.year), selectinload(Visit.purposes), joinedload(Visit.report))
+            .where(Visit.organization_id == user.organization_id)
+            .order_by(Visit.date_start.desc(), Visit.id.desc())
+        ).unique())
+        recs = list(db.session.scalars(
+            db.select(Recommendation)
+            .options(joinedload(Recommendation.report).joinedload(VisitReport.visit))
+            .join(VisitReport, Recommendation.report_id == VisitReport.id)
+            .where(Recommendation.organization_id == user.organization_id, VisitReport.status == "final")
+            .order_by(Recommendation.deadline.desc(), Recommendation.id)
+        ))
+    practice = db.session.scalars(
+        db.select(BestPractice).options(joinedload(BestPractice.year), joinedload(BestPractice.event))
+        .where(BestPractice.author_id == user.id).order_by(BestPractice.year_id.desc(), BestPractice.position)
+    ).all()
+    return History(
+        user,
+        [r for r in regs if r.event.kind == "course"],
+        [r for r in regs if r.event.kind in ("seminar", "practical_seminar", "meeting")],
+        [r for r in regs if r.event.kind in ("group_consultation", "individual_consultation")],
+        list(requests), visits, recs, list(practice),
+    )

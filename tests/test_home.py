@@ -1,0 +1,116 @@
+"""The two home pages: what each shows, links only to screens that exist, fixed query counts."""
+
+from datetime import timedelta
+
+from mo_app.dates import PlanDate
+from mo_app.extensions import db
+from mo_app.models import ConsultationRequest, Notice, Recommendation, Registration, VisitReport
+from mo_app.models.base import utcnow
+from mo_app.plan.results import today
+
+from .plan_helpers import count_queries, current_start, populate
+
+
+def _section(html, section_id):
+    start = html.index(f'id="{section_id}"')
+    end = html.find("</article>", start)
+    return html[start:end]
+
+
+def test_methodologist_home(app, client, f, login_as):
+    now = today()
+    year = f.year(current_start())
+    school = f.school("79")
+    librarian = f.librarian(school, last_name="Александрова", initials="Е.С.")
+    methodologist = f.methodologist()
+    methodologist.previous_login_at = utcnow() - timedelta(days=1)
+    seminar = f.event(year, title="Семинар о комиксах", when=PlanDate("day", now + timedelta(days=3)), capacity=10)
+    f.event(year, title="Прошедший семинар", when=PlanDate("day", now - timedelta(days=40)))
+    f.registration(seminar, librarian)
+    old = Registration(event_id=f.event(year, title="Старое", when=now + timedelta(days=5)).id,
+                       user_id=f.librarian().id, created_at=utcnow() - timedelta(days=3))
+    db.session.add(old)
+    db.session.add(ConsultationRequest(year_id=year.id, user_id=librarian.id, topic="Списание учебников"))
+    visit = f.visit(school, year, when=PlanDate("day", now))
+    report = VisitReport(visit_id=visit.id, status="draft")
+    db.session.add(report)
+    db.session.flush()
+    db.session.add(Recommendation(report_id=report.id, organization_id=school.id, text="Обновить каталог",
+                                  deadline=now - timedelta(days=2)))
+    db.session.commit()
+    login_as(methodologist)
+    html = client.get("/").get_data(as_text=True)
+    events = _section(html, "home-events")
+    assert "Семинар о комиксах" in events and "Прошедший семинар" not in events
+    assert "1 из 10" in events and "9 мест свободно" in events
+    signups = _section(html, "home-signups")
+    assert "Александрова Е.С. (ГБОУ №79)" in signups and "Старое" not in signups
+    assert "Списание учебников" in _section(html, "home-requests")
+    assert "ГБОУ №79" in _section(html, "home-visits")
+    assert "ГБОУ №79" in _section(html, "home-drafts")
+    assert "Обновить каталог" in _section(html, "home-overdue")
+    assert " style=" not in html
+
+
+def test_librarian_home(app, client, f, login_as):
+    now = today()
+    year = f.year(current_start())
+    school = f.school("111")
+    me = f.librarian(school)
+    mine = f.event(year, title="Мой семинар", when=PlanDate("day", now + timedelta(days=2)))
+    f.registration(mine, me)
+    f.event(year, title="Открытый семинар", when=PlanDate("day", now + timedelta(days=9)), capacity=5)
+    f.event(year, title="Закрытая запись", when=PlanDate("day", now + timedelta(days=9)), is_open=False)
+    f.event(year, title="Срок записи прошёл", when=PlanDate("day", now + timedelta(days=9)),
+            signup_deadline=now - timedelta(days=1))
+    db.session.add(Notice(user_id=me.id, kind="promoted", text="Вы переведены из листа ожидания"))
+    db.session.add(Notice(user_id=f.librarian().id, kind="promoted", text="Чужое уведомление"))
+    visit = f.visit(school, year, status="finalised")
+    report = VisitReport(visit_id=visit.id, status="final")
+    other_visit = f.visit(f.school(), year, status="finalised")
+    other = VisitReport(visit_id=other_visit.id, status="final")
+    db.session.add_all([report, other])
+    db.session.flush()
+    db.session.add(Recommendation(report_id=report.id, organization_id=school.id, text="Оформить выставку",
+                                  deadline=now + timedelta(days=10)))
+    db.session.add(Recommendation(report_id=other.id, organization_id=other_visit.organization_id,
+                                  text="Чужая рекомендация"))
+    db.session.add(ConsultationRequest(year_id=year.id, user_id=me.id, topic="Электронный каталог"))
+    db.session.commit()
+    login_as(me)
+    html = client.get("/").get_data(as_text=True)
+    assert "Мой семинар" in _section(html, "home-my-events")
+    open_events = _section(html, "home-open-events")
+    assert "Открытый семинар" in open_events and "0 из 5" in open_events
+    for hidden in ("Мой семинар", "Закрытая запись", "Срок записи прошёл"):
+        assert hidden not in open_events
+    assert "Вы переведены из листа ожидания" in html and "Чужое уведомление" not in html
+    assert "Оформить выставку" in html and "Чужая рекомендация" not in html
+    assert "Электронный каталог" in _section(html, "home-requests")
+
+
+def test_home_links_only_to_existing_screens(app, client, f, login_as):
+    login_as(f.methodologist())
+    r = client.get("/")
+    assert r.status_code == 200  # whether events/visits endpoints are merged or not
+
+
+def _queries(client, url):
+    with count_queries() as statements:
+        assert client.get(url).status_code == 200
+    return len(statements)
+
+
+def test_home_pages_use_a_fixed_number_of_queries(app, client, f, login_as):
+    methodologist = f.methodologist()
+    small = populate(f, 2)
+    librarian = small["people"][0]
+    login_as(methodologist)
+    m_small = _queries(client, "/")
+    login_as(librarian)
+    l_small = _queries(client, "/")
+    populate(f, 30, small["year"])
+    login_as(methodologist)
+    assert _queries(client, "/") == m_small
+    login_as(librarian)
+    assert _queries(client, "/") == l_small
