@@ -128,12 +128,17 @@ def test_recommendations_list_marks_overdue_and_home_counts(client, f, login_as,
     # Drafts' recommendations are not followed up yet.
     assert page.count("Рекомендация №1") == 1
     home = client.get("/").get_data(as_text=True)
-    assert "не выполнено 3" in home and "просрочено 1" in home
+    overdue_box = home[home.index('id="home-overdue"'):]
+    overdue_box = overdue_box[: overdue_box.index("</article>")]
+    assert '<span class="badge bad">1</span>' in overdue_box and "Просроченная №1" in overdue_box
 
     login_as(world["lib_b"])
     mine = client.get("/recommendations").get_data(as_text=True)
     assert "Просроченная №1" in mine and "Рекомендация №1" not in mine
-    assert "не выполнено 1" in client.get("/").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    box = home[home.index('id="home-recommendations"'):]
+    box = box[: box.index("</article>")]
+    assert '<span class="badge warn">1</span>' in box and "Просроченная №1" in box
 
 
 def test_visit_page_shows_school_context(client, f, login_as, world):
