@@ -14,10 +14,12 @@ import time
 from flask import Flask, current_app, request
 from flask_limiter.util import get_remote_address
 from limits import parse
+from sqlalchemy import event
 
 from .dates import plural
 from .errors import error_response
 from .extensions import limiter
+from .models import User
 
 #: defaults; override with LOGIN_LIMIT_PER_LOGIN / LOGIN_LIMIT_PER_ADDRESS in the app config
 LIMIT_PER_LOGIN = "5 per 15 minutes"
@@ -90,6 +92,13 @@ def _refuse_nul_bytes():
     if any("\x00" in v for v in values):
         return error_response(400, "Запрос содержит недопустимые символы. Проверьте введённый текст.")
     return None
+
+
+@event.listens_for(User.active, "set", active_history=True)
+def _deactivation_ends_sessions(user, value, oldvalue, initiator):
+    """Deactivating an account ends all its sessions and remember-me cookies, even after reactivation."""
+    if oldvalue is True and not value:
+        user.session_version = (user.session_version or 0) + 1
 
 
 def init_app(app: Flask) -> None:
