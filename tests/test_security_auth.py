@@ -7,8 +7,8 @@ import re
 from mo_app.extensions import db
 from mo_app.models import User
 
-from .conftest import make_app
 from .factories import PASSWORD
+from .security_helpers import other_app
 
 THROTTLED = "Слишком много неудачных попыток входа"
 
@@ -91,27 +91,21 @@ def test_each_app_starts_with_fresh_throttling_storage(tmp_path, client, f):
     for _ in range(6):
         login(client, "petrova", "wrong-password")
     assert login(client, "petrova", PASSWORD).status_code == 429
-    fresh = make_app(tmp_path)
-    assert fresh.extensions["limiter"]  # Flask-Limiter is initialised on every app
-    with fresh.app_context():
+    with other_app(tmp_path) as fresh:
+        assert fresh.extensions["limiter"]  # Flask-Limiter is initialised on every app
         assert login(fresh.test_client(), "petrova", PASSWORD).status_code == 303
-        db.session.remove()
 
 
 def test_throttling_can_be_configured_and_disabled(tmp_path, f):
     f.librarian(login="petrova")
-    strict = make_app(tmp_path, LOGIN_LIMIT_PER_LOGIN="2 per hour")
-    with strict.app_context():
+    with other_app(tmp_path, LOGIN_LIMIT_PER_LOGIN="2 per hour") as strict:
         c = strict.test_client()
         assert [login(c, "petrova", "x-wrong-x").status_code for _ in range(3)] == [422, 422, 429]
         assert "60 минут" in error_text(login(c, "petrova", PASSWORD))
-        db.session.remove()
-    off = make_app(tmp_path, RATELIMIT_ENABLED=False)
-    with off.app_context():
+    with other_app(tmp_path, RATELIMIT_ENABLED=False) as off:
         c = off.test_client()
         assert {login(c, "petrova", "x-wrong-x").status_code for _ in range(25)} == {422}
         assert login(c, "petrova", PASSWORD).status_code == 303
-        db.session.remove()
 
 
 # --- cookies and sessions --------------------------------------------------------------------------------
@@ -134,13 +128,11 @@ def test_session_and_remember_cookies_are_httponly_and_samesite_lax(client, f):
 
 def test_cookies_are_secure_when_configured(tmp_path, f):
     f.librarian(login="petrova")
-    app = make_app(tmp_path, SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
-    with app.app_context():
+    with other_app(tmp_path, SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True) as app:
         r = login(app.test_client(), "petrova", PASSWORD, remember="y")
         cookies = _cookie_headers(r)
         assert "Secure" in cookies["session"]
         assert "Secure" in cookies["remember_token"]
-        db.session.remove()
 
 
 def _only_remember_cookie(client):

@@ -100,7 +100,7 @@ def test_nul_bytes_are_refused_with_400(client, f, login_as):
 # --- database failures -----------------------------------------------------------------------------------
 
 
-def test_locked_sqlite_database_gives_503_rolls_back_and_recovers(tmp_path, caplog, f):
+def test_locked_sqlite_database_gives_503_rolls_back_and_recovers(tmp_path, caplog):
     path = tmp_path / "locked.sqlite3"
     app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
     with app.app_context():
