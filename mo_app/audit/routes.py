@@ -25,7 +25,10 @@ def index():
     flt = parse_filters(request.args)
     page = None
     if not flt.errors:
-        page = db.paginate(entries_query(flt), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+        raw_page = request.args.get("page", "")
+        number = int(raw_page) if raw_page.isdigit() and len(raw_page) <= 6 and int(raw_page) > 0 else 1
+        page = db.paginate(entries_query(flt), page=number, per_page=PER_PAGE, max_per_page=PER_PAGE,
+                           error_out=False)
     return render(
         "audit/index.html",
         fragment="audit/_entries.html",
