@@ -143,6 +143,8 @@ def _before_flush(session, flush_context, instances):
             state = inspect(obj)
             if state.key is not None:
                 wanted.setdefault(state.mapper, []).append(state.key[1][0])
+    if not wanted:
+        return
     snapshots = session.info.setdefault(_SNAPSHOTS, {})
     conn = session.connection()
     for mapper, ids in wanted.items():
