@@ -55,12 +55,13 @@ def create_app(config: dict | None = None) -> Flask:
         referrer_policy="same-origin",
     )
 
-    from . import auth, errors, events, main, people, plan, visits
+    from . import audit, auth, errors, events, main, people, plan, security, visits
     from .auth import users as _users  # noqa: F401  (user loader)
 
-    for module in (main, auth, people, events, visits, plan):
+    for module in (main, auth, people, events, visits, plan, audit):
         app.register_blueprint(module.bp)
     errors.init_app(app)
+    security.init_app(app)
 
     from .cli import register_cli
 

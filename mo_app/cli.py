@@ -1,4 +1,4 @@
-"""Flask commands: create-user, load-demo (and `flask db upgrade` from Flask-Migrate)."""
+"""Flask commands: create-user, load-demo, backup, restore (and `flask db upgrade` from Flask-Migrate)."""
 
 from __future__ import annotations
 
@@ -55,3 +55,32 @@ def register_cli(app: Flask) -> None:
         db.session.add(user)
         db.session.commit()
         click.echo(f"Создан пользователь {login} ({ROLES[role].lower()}).")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup_command(path):
+        """Write a consistent copy of the database to PATH while the app keeps running."""
+        from .backup import BackupError, backup
+
+        try:
+            target = backup(path)
+        except BackupError as e:
+            raise click.ClickException(str(e)) from e
+        click.echo(f"Резервная копия сохранена: {target} ({target.stat().st_size // 1024} КБ).")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    @click.option("--yes", is_flag=True, help="Не спрашивать подтверждения.")
+    def restore_command(path, yes):
+        """Replace all data with the backup at PATH (asks first unless --yes)."""
+        from .backup import BackupError, restore
+
+        if not yes:
+            click.confirm(f"Все текущие данные будут заменены копией из {path}. Продолжить?", abort=True)
+        try:
+            kept = restore(path)
+        except BackupError as e:
+            raise click.ClickException(str(e)) from e
+        click.echo(f"Данные восстановлены из {path}.")
+        if kept:
+            click.echo(f"Прежние данные сохранены в {kept}.")

@@ -1,11 +1,11 @@
 """Error pages in Russian, fragment-sized for htmx requests; database errors roll back and are logged."""
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db
+from .extensions import db, login_manager
 from .web import is_htmx
 
 MESSAGES = {
@@ -44,6 +44,8 @@ def init_app(app: Flask) -> None:
     def _db(e):
         db.session.rollback()
         app.logger.exception("database error")
+        # The page must not need the database: show it as to a guest (no user loading, no menu).
+        g._login_user = login_manager.anonymous_user()
         return error_response(503)
 
     @app.errorhandler(Exception)

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db
 from ..models import User
 from ..models.base import utcnow
+from ..security import login_failed, login_succeeded, login_throttled
 from ..web import is_safe_next, render
 from . import bp
 from .forms import LoginForm, PasswordChangeForm
@@ -20,10 +21,15 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        if throttled := login_throttled(form.login.data):
+            form.password.errors.append(throttled)
+            return render("auth/login.html", form=form, status=429)
         user = db.session.scalar(db.select(User).where(User.login == form.login.data.strip().lower()))
         if user is None or not user.check_password(form.password.data) or not user.active:
+            login_failed(form.login.data)
             form.password.errors.append(BAD_LOGIN)
             return render("auth/login.html", form=form, status=422)
+        login_succeeded(form.login.data)
         user.previous_login_at, user.last_login_at = user.last_login_at, utcnow()
         db.session.commit()
         login_user(user, remember=form.remember.data)

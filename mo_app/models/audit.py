@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import utcnow
@@ -19,3 +19,5 @@ class AuditEntry(db.Model):
     entity: Mapped[str] = mapped_column(String(40), index=True)
     entity_id: Mapped[int | None]
     changes: Mapped[dict] = mapped_column(JSON, default=dict)  #: {field: [before, after]}
+
+    user = relationship("User", viewonly=True)  #: who made the change; None for the system (CLI, demo)

@@ -1,0 +1,136 @@
+"""The access matrix walked with real objects of two schools; CSRF on every state-changing endpoint."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .access_matrix import LOGIN, PRIVATE_A, ROLES, ROWS, build_world, routed_keys, rows_by_key, visitor
+from .conftest import htmx
+
+SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+def _params():
+    for row in ROWS:
+        if row.isolate:
+            for role in ROLES:
+                yield pytest.param(row, (role,), id=f"{row}-{role}")
+        else:
+            yield pytest.param(row, ROLES, id=str(row))
+
+
+def _matches(expected, status: int) -> bool:
+    if expected == LOGIN:
+        return status == 302
+    if isinstance(expected, tuple):
+        return status in expected
+    return status == expected
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+INLINE_STYLE = re.compile(r"<style\b|\sstyle=|\shx-on[:-]|javascript:", re.I)
+
+
+def _check_html(text: str, where: str) -> None:
+    """Pages obey the CSP: no inline script or style, no hx-on handlers."""
+    assert not INLINE_SCRIPT.search(text), f"inline <script> in {where}"
+    assert not INLINE_STYLE.search(text), f"inline style or handler in {where}: {INLINE_STYLE.search(text)[0]}"
+
+
+def test_every_route_has_a_row_and_every_row_a_route(app):
+    routed = routed_keys(app)
+    declared = set(rows_by_key())
+    missing = sorted(routed - declared)
+    stale = sorted(declared - routed)
+    assert not missing, f"endpoints without a row in tests/access_matrix.py: {missing}"
+    assert not stale, f"rows for endpoints that do not exist: {stale}"
+
+
+@pytest.mark.parametrize(("row", "roles"), list(_params()))
+def test_access_matrix(app, f, row, roles):
+    w = build_world(f)
+    url = row.build_url(w)
+    for role in roles:
+        who = visitor(app, w, role)
+        data = row.data(w) if row.data else None
+        headers = htmx() if row.htmx else {}
+        r = who.client.open(url, method=row.method, data=data, headers=headers)
+        expected = row.expected(role)
+        where = f"{row} {url} as {role}"
+        assert r.status_code < 500, f"{where}: {r.status_code}"
+        assert _matches(expected, r.status_code), f"{where}: expected {expected}, got {r.status_code}"
+        if expected == LOGIN:
+            assert r.headers["Location"].startswith("/login"), where
+            r2 = visitor(app, w, role).client.open(url, method=row.method, data=data, headers=htmx())
+            assert r2.status_code == 401 and r2.headers["HX-Redirect"].startswith("/login"), where
+        body = r.get_data(as_text=True) if r.mimetype.startswith("text/") else r.get_data().decode("latin-1")
+        if role in ("anonymous", "deactivated", "librarian_b"):
+            assert PRIVATE_A not in body, f"{where}: school A's private data leaked"
+        if r.mimetype == "text/html" and r.status_code in (200, 403, 404, 422):
+            _check_html(body, where)
+        r.close()
+
+
+def _dummy_url(rule) -> str:
+    """A URL for a rule, with ids that exist nowhere."""
+    return re.sub(
+        r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>",
+        lambda m: "999999" if m[1] == "int" else "no-such-thing",
+        rule.rule,
+    )
+
+
+def _state_changing(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - SAFE):
+            yield rule, method
+
+
+def test_there_are_state_changing_endpoints_to_walk(app):
+    assert len(list(_state_changing(app))) >= 3
+
+
+def test_every_state_changing_endpoint_refuses_a_request_without_csrf_token(app, f):
+    w = build_world(f)
+    by_key = rows_by_key()
+    for role in ("anonymous", "librarian_a", "methodologist"):
+        who = visitor(app, w, role)
+        for rule, method in _state_changing(app):
+            rows = by_key.get((rule.endpoint, method))
+            url = rows[0].build_url(w) if rows else _dummy_url(rule)
+            data = rows[0].data(w) if rows and rows[0].data else {"x": "1"}
+            for headers in ({}, htmx(), {"X-CSRFToken": "forged-token"}):
+                r = who.client.open(url, method=method, data=data, headers=headers, csrf=False)
+                where = f"{rule.endpoint} {method} {url} as {role} {headers}"
+                assert r.status_code == 400, f"{where}: {r.status_code}"
+                assert "Обновите страницу" in r.get_data(as_text=True), where
+            # a token of another session is refused too
+            stranger = app.test_client()
+            token = stranger.csrf_token()
+            r = who.client.open(url, method=method, data={**data, "csrf_token": token}, csrf=False)
+            assert r.status_code == 400, f"{rule.endpoint} {method}: a token of another session was accepted"
+
+
+def test_unknown_ids_give_404_not_500(app, f):
+    w = build_world(f)
+    who = visitor(app, w, "methodologist")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.arguments:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            url = _dummy_url(rule)
+            r = who.client.open(url, method=method, data={})
+            assert r.status_code == 404, f"{rule.endpoint} {method} {url}: {r.status_code}"
+            r.close()
+            checked += 1
+    assert checked
+
+
+def test_the_private_marker_is_really_in_the_data(app, f):
+    """The leak check above means something: school A's private text is there for those allowed to see it."""
+    w = build_world(f)
+    r = visitor(app, w, "methodologist").client.get(w.url("audit.index", entity="VisitReport"))
+    assert PRIVATE_A in r.get_data(as_text=True)
