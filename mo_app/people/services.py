@@ -182,10 +182,8 @@ def save_user(form, user: User | None = None) -> User | None:
 
 
 def set_user_active(user: User, active: bool) -> None:
-    """Deactivate (ending every session of the user) or re-activate an account."""
+    """Deactivate (ending every session of the user: see security.py) or re-activate an account."""
     user.active = active
-    if not active:
-        user.session_version = (user.session_version or 0) + 1
     db.session.commit()
 
 
