@@ -1,0 +1,67 @@
+"""Configuration: the secret key file, DATABASE_URL, SQLite pragmas, the 500 page."""
+
+import os
+import stat
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from mo_app import config as config_module
+
+
+def test_secret_key_generated_once_with_mode_600(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = config_module._secret_key(tmp_path)
+    path = tmp_path / "secret_key"
+    assert len(first) >= 64
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert config_module._secret_key(tmp_path) == first
+
+
+def test_secret_key_from_environment_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    assert config_module._secret_key(tmp_path) == "from-the-environment"
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (None, "sqlite:///{inst}/mo.sqlite3"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+    ],
+)
+def test_database_url(tmp_path, monkeypatch, given, expected):
+    if given is None:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("DATABASE_URL", given)
+    assert config_module._database_url(tmp_path) == expected.format(inst=tmp_path)
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path):
+    """Every SQLite connection, whatever engine made it (the suite may itself run on PostgreSQL)."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'pragmas.sqlite3'}")
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+    finally:
+        engine.dispose()
+
+
+def test_unexpected_error_gives_russian_500_page_and_fragment(app, client, f, login_as):
+    @app.route("/boom-for-test")
+    def boom():
+        raise RuntimeError("boom")
+
+    login_as(f.librarian())
+    full = client.get("/boom-for-test")
+    assert full.status_code == 500 and "Внутренняя ошибка" in full.get_data(as_text=True)
+    assert "<html" in full.get_data(as_text=True)
+    part = client.get("/boom-for-test", headers={"HX-Request": "true"})
+    assert part.status_code == 500 and "<html" not in part.get_data(as_text=True)
+    assert "Внутренняя ошибка" in part.get_data(as_text=True)
