@@ -203,11 +203,16 @@ def show(event_id: int):
     return render("events/show.html", notices=notices, is_past=services.is_past(event), **signup_context(event))
 
 
-def _signup_reply(event_id: int, error: SignupError | None = None, message: str | None = None):
-    """After a sign-up action: the refreshed box for htmx, else back to the page with a flash."""
+def _signup_reply(event_id: int, error: SignupError | None = None, message=None):
+    """After a sign-up action: the refreshed box for htmx, else back to the page with a flash.
+
+    `message` is a string, or a function of the user's registration status (read from the box's own query).
+    """
     event = get_event_or_404(event_id)
     if is_htmx():
         ctx = signup_context(event)
+        if callable(message):
+            message = message(ctx["state"].status if ctx["state"] else None)
         compact = request.form.get("compact") == "1"
         return render(
             "events/_signup.html", fragment="events/_signup.html", status=error.status if error else 200,
@@ -216,32 +221,36 @@ def _signup_reply(event_id: int, error: SignupError | None = None, message: str 
     if error:
         flash(error.message, "error")
     elif message:
+        if callable(message):
+            state = services.my_states(current_user, [event.id]).get(event.id)
+            message = message(state.status if state else None)
         flash(message, "success")
     return redirect(_back(url_for("events.show", event_id=event.id)), 303)
+
+
+def _signed_up_message(status: str | None) -> str:
+    return "Вы записаны." if status == REG_REGISTERED else "Мест нет: вы в листе ожидания."
 
 
 @bp.route("/events/<int:event_id>/register", methods=["POST"])
 @librarian_required
 def register(event_id: int):
     """Sign the current librarian up (a seat or the waiting list)."""
-    get_event_or_404(event_id)
     try:
-        reg = services.register(event_id, current_user.id)
+        services.register(event_id, current_user.id)  # a missing event: SignupError(404)
     except SignupError as e:
         if e.status == 404:
             abort(404)
         return _signup_reply(event_id, e)
-    msg = "Вы записаны." if reg.status == REG_REGISTERED else "Мест нет: вы в листе ожидания."
-    return _signup_reply(event_id, message=msg)
+    return _signup_reply(event_id, message=_signed_up_message)
 
 
 @bp.route("/events/<int:event_id>/cancel", methods=["POST"])
 @librarian_required
 def cancel_registration(event_id: int):
     """Cancel the current librarian's own sign-up (up to the deadline)."""
-    get_event_or_404(event_id)
     try:
-        services.cancel(event_id, current_user.id)
+        services.cancel(event_id, current_user.id)  # a missing event: SignupError(404)
     except SignupError as e:
         if e.status == 404:
             abort(404)
@@ -268,7 +277,7 @@ def my_context() -> dict:
     regs = db.session.scalars(
         db.select(Registration)
         .options(joinedload(Registration.event).joinedload(Event.venue), joinedload(Registration.event)
-                 .joinedload(Event.year))
+                 .joinedload(Event.year), joinedload(Registration.event).joinedload(Event.goal))
         .where(Registration.user_id == current_user.id)
     ).unique().all()
     states = services.my_states(current_user, [r.event_id for r in regs])
