@@ -42,9 +42,10 @@ class Slice:
         return self.first + len(self.items) - 1
 
 
-def page_of(items: list, arg: str = "page", per_page: int = PER_PAGE) -> Slice:
-    """The page `?<arg>=N` of `items`; out-of-range numbers clamp to the first or the last page."""
+def page_of(items: list, arg: str = "page", per_page: int = PER_PAGE, default: int = 1) -> Slice:
+    """The page `?<arg>=N` of `items` (`default` without the argument); out-of-range numbers clamp to the
+    first or the last page."""
     pages = max(1, -(-len(items) // per_page))
-    number = min(max(request.args.get(arg, 1, type=int) or 1, 1), pages)
+    number = min(max(request.args.get(arg, default, type=int) or 1, 1), pages)
     start = (number - 1) * per_page
     return Slice(items[start:start + per_page], number, pages, len(items), start + 1, per_page)

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import BestPractice, ConsultationRequest, Event, Notice, Organization, Registration, User
 from ..models.base import utcnow
 from ..models.events import CONSULTATION_STATUSES, EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_WAITING
+from ..paging import page_of
 from ..printing import pdf_response
 from ..web import all_years, is_htmx, methodologist_required, render, role_required, selected_year
 from . import bp, ics, services
@@ -61,6 +62,8 @@ def _back(default: str) -> str:
 
 # ---------------------------------------------------------------- the list
 
+PER_PAGE = 50
+
 
 def _filters() -> dict:
     args = request.args
@@ -98,7 +101,7 @@ def list_context() -> dict:
     flt = _filters()
     q = (
         db.select(Event)
-        .options(joinedload(Event.venue), joinedload(Event.goal), joinedload(Event.year))
+        .options(joinedload(Event.venue), joinedload(Event.goal))  # .year: the loaded `year`, no query
         .where(Event.year_id == year.id)
     )
     if flt["kind"]:
@@ -108,22 +111,37 @@ def list_context() -> dict:
     events = db.session.scalars(q).unique().all()
     if flt["month_first"]:
         events = [e for e in events if services.overlaps_month(e.plan_date, flt["month_first"])]
-    seats = services.seats_for(events)
-    states = services.my_states(current_user, [e.id for e in events])
+    before_open = events
     if flt["open"]:
         events = [e for e in events if services.signup_refusal(e) is None]
+    states = None
     if flt["mine"]:
+        states = services.my_states(current_user, [e.id for e in events])
         events = [e for e in events if states.get(e.id) and states[e.id].status in (REG_REGISTERED, REG_WAITING)]
+    events.sort(key=services.event_sort_key)
+    # 50 events a page, month headings kept; without ?page= the current year opens on its next events.
+    default = 1
+    if year.is_current and not flt["month_first"]:
+        upcoming = next((i for i, e in enumerate(events) if not services.is_past(e)), 0)
+        default = upcoming // PER_PAGE + 1
+    page = page_of(events, per_page=PER_PAGE, default=default)
+    shown = page.items
+    # Seats and my state of the shown events; when the filters leave none, of a few others all the same,
+    # so the page always costs the same statements (tests/test_events_queries.py holds it).
+    basis = shown or before_open[:PER_PAGE]
+    if states is None:
+        states = services.my_states(current_user, [e.id for e in basis])
     return {
         "year": year,
         "years": all_years(),
         "filters": flt,
-        "groups": services.group_by_month(events),
+        "groups": services.group_by_month(shown),
         "count": len(events),
-        "seats_by_id": seats,
+        "page": page,
+        "seats_by_id": services.seats_for(basis),
         "states_by_id": states,
-        "refusals": {e.id: services.signup_refusal(e) for e in events},
-        "cancel_refusals": {e.id: services.self_cancel_refusal(e) for e in events},
+        "refusals": {e.id: services.signup_refusal(e) for e in shown},
+        "cancel_refusals": {e.id: services.self_cancel_refusal(e) for e in shown},
         "kinds": EVENT_KINDS,
         "goals": year.goals,
         "months": _year_months(year),
