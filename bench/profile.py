@@ -1,4 +1,4 @@
-"""`python -m bench.profile /events [--role librarian] [--db large] [-n 20]`: where a page's time goes.
+"""`python -m bench.profile /events [--role librarian] [--db large] [-n 20] [--post]`: where a page's time goes.
 
 Runs the page in-process against a dataset `make bench` built (bench/data/<db>.sqlite3, or DATABASE_URL),
 prints the statements it runs and the slowest functions (cProfile, sorted by cumulative time).
@@ -26,6 +26,8 @@ def main() -> None:
     parser.add_argument("--db", default="large", choices=["large", "small"])
     parser.add_argument("-n", type=int, default=20, help="requests to profile")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--post", action="store_true", help="POST as htmx does (CSRF checks off)")
+    parser.add_argument("--login", help="another bench login than the role's (e.g. bench_lib2 for sign-ups)")
     args = parser.parse_args()
 
     from mo_app.extensions import db
@@ -35,9 +37,12 @@ def main() -> None:
     from .queries import count_statements
 
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path(args.db)}"
-    app = create_bench_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    app = create_bench_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
+                            "WTF_CSRF_ENABLED": not args.post})
     client = app.test_client()
-    login = "bench_metodist" if args.role == "methodologist" else "bench_lib1"
+    login = args.login or ("bench_metodist" if args.role == "methodologist" else "bench_lib1")
+    method = "POST" if args.post else "GET"
+    headers = {"HX-Request": "true"} if args.post else {}
     with app.app_context():
         user = db.session.scalar(db.select(User).where(User.login == login))
         if user is None:
@@ -47,17 +52,17 @@ def main() -> None:
         sess["_user_id"] = ident
         sess["_fresh"] = True
     with app.app_context(), count_statements(db.engine) as seen:
-        resp = client.get(args.path)
-    print(f"GET {args.path} as {login}: {resp.status_code}, {len(resp.data)} bytes, {len(seen)} statements")
+        resp = client.open(args.path, method=method, headers=headers)
+    print(f"{method} {args.path} as {login}: {resp.status_code}, {len(resp.data)} bytes, {len(seen)} statements")
     for i, statement in enumerate(seen, 1):
         print(f"  {i:2}. {' '.join(statement.split())[:160]}")
     started = time.perf_counter()
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(args.n):
-        client.get(args.path)
+        client.open(args.path, method=method, headers=headers)
     profiler.disable()
-    print(f"{(time.perf_counter() - started) / args.n * 1000:.1f} ms a request (in-process, profiled)")
+    print(f"{(time.perf_counter() - started) / max(args.n, 1) * 1000:.1f} ms a request (in-process, profiled)")
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
     print(json.dumps({"path": args.path, "statements": len(seen)}))
 

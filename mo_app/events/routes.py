@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import BestPractice, ConsultationRequest, Event, Notice, Organization, Registration, User
 from ..models.base import utcnow
 from ..models.events import CONSULTATION_STATUSES, EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_WAITING
+from ..paging import page_of
 from ..printing import pdf_response
 from ..web import all_years, is_htmx, methodologist_required, render, role_required, selected_year
 from . import bp, ics, services
@@ -61,6 +62,8 @@ def _back(default: str) -> str:
 
 # ---------------------------------------------------------------- the list
 
+PER_PAGE = 50
+
 
 def _filters() -> dict:
     args = request.args
@@ -98,7 +101,7 @@ def list_context() -> dict:
     flt = _filters()
     q = (
         db.select(Event)
-        .options(joinedload(Event.venue), joinedload(Event.goal), joinedload(Event.year))
+        .options(joinedload(Event.venue), joinedload(Event.goal))  # .year: the loaded `year`, no query
         .where(Event.year_id == year.id)
     )
     if flt["kind"]:
@@ -108,22 +111,37 @@ def list_context() -> dict:
     events = db.session.scalars(q).unique().all()
     if flt["month_first"]:
         events = [e for e in events if services.overlaps_month(e.plan_date, flt["month_first"])]
-    seats = services.seats_for(events)
-    states = services.my_states(current_user, [e.id for e in events])
+    before_open = events
     if flt["open"]:
         events = [e for e in events if services.signup_refusal(e) is None]
+    states = None
     if flt["mine"]:
+        states = services.my_states(current_user, [e.id for e in events])
         events = [e for e in events if states.get(e.id) and states[e.id].status in (REG_REGISTERED, REG_WAITING)]
+    events.sort(key=services.event_sort_key)
+    # 50 events a page, month headings kept; without ?page= the current year opens on its next events.
+    default = 1
+    if year.is_current and not flt["month_first"]:
+        upcoming = next((i for i, e in enumerate(events) if not services.is_past(e)), 0)
+        default = upcoming // PER_PAGE + 1
+    page = page_of(events, per_page=PER_PAGE, default=default)
+    shown = page.items
+    # Seats and my state of the shown events; when the filters leave none, of a few others all the same,
+    # so the page always costs the same statements (tests/test_events_queries.py holds it).
+    basis = shown or before_open[:PER_PAGE]
+    if states is None:
+        states = services.my_states(current_user, [e.id for e in basis])
     return {
         "year": year,
         "years": all_years(),
         "filters": flt,
-        "groups": services.group_by_month(events),
+        "groups": services.group_by_month(shown),
         "count": len(events),
-        "seats_by_id": seats,
+        "page": page,
+        "seats_by_id": services.seats_for(basis),
         "states_by_id": states,
-        "refusals": {e.id: services.signup_refusal(e) for e in events},
-        "cancel_refusals": {e.id: services.self_cancel_refusal(e) for e in events},
+        "refusals": {e.id: services.signup_refusal(e) for e in shown},
+        "cancel_refusals": {e.id: services.self_cancel_refusal(e) for e in shown},
         "kinds": EVENT_KINDS,
         "goals": year.goals,
         "months": _year_months(year),
@@ -203,11 +221,16 @@ def show(event_id: int):
     return render("events/show.html", notices=notices, is_past=services.is_past(event), **signup_context(event))
 
 
-def _signup_reply(event_id: int, error: SignupError | None = None, message: str | None = None):
-    """After a sign-up action: the refreshed box for htmx, else back to the page with a flash."""
+def _signup_reply(event_id: int, error: SignupError | None = None, message=None):
+    """After a sign-up action: the refreshed box for htmx, else back to the page with a flash.
+
+    `message` is a string, or a function of the user's registration status (read from the box's own query).
+    """
     event = get_event_or_404(event_id)
     if is_htmx():
         ctx = signup_context(event)
+        if callable(message):
+            message = message(ctx["state"].status if ctx["state"] else None)
         compact = request.form.get("compact") == "1"
         return render(
             "events/_signup.html", fragment="events/_signup.html", status=error.status if error else 200,
@@ -216,32 +239,36 @@ def _signup_reply(event_id: int, error: SignupError | None = None, message: str 
     if error:
         flash(error.message, "error")
     elif message:
+        if callable(message):
+            state = services.my_states(current_user, [event.id]).get(event.id)
+            message = message(state.status if state else None)
         flash(message, "success")
     return redirect(_back(url_for("events.show", event_id=event.id)), 303)
+
+
+def _signed_up_message(status: str | None) -> str:
+    return "Вы записаны." if status == REG_REGISTERED else "Мест нет: вы в листе ожидания."
 
 
 @bp.route("/events/<int:event_id>/register", methods=["POST"])
 @librarian_required
 def register(event_id: int):
     """Sign the current librarian up (a seat or the waiting list)."""
-    get_event_or_404(event_id)
     try:
-        reg = services.register(event_id, current_user.id)
+        services.register(event_id, current_user.id)  # a missing event: SignupError(404)
     except SignupError as e:
         if e.status == 404:
             abort(404)
         return _signup_reply(event_id, e)
-    msg = "Вы записаны." if reg.status == REG_REGISTERED else "Мест нет: вы в листе ожидания."
-    return _signup_reply(event_id, message=msg)
+    return _signup_reply(event_id, message=_signed_up_message)
 
 
 @bp.route("/events/<int:event_id>/cancel", methods=["POST"])
 @librarian_required
 def cancel_registration(event_id: int):
     """Cancel the current librarian's own sign-up (up to the deadline)."""
-    get_event_or_404(event_id)
     try:
-        services.cancel(event_id, current_user.id)
+        services.cancel(event_id, current_user.id)  # a missing event: SignupError(404)
     except SignupError as e:
         if e.status == 404:
             abort(404)
@@ -268,7 +295,7 @@ def my_context() -> dict:
     regs = db.session.scalars(
         db.select(Registration)
         .options(joinedload(Registration.event).joinedload(Event.venue), joinedload(Registration.event)
-                 .joinedload(Event.year))
+                 .joinedload(Event.year), joinedload(Registration.event).joinedload(Event.goal))
         .where(Registration.user_id == current_user.id)
     ).unique().all()
     states = services.my_states(current_user, [r.event_id for r in regs])

@@ -166,7 +166,8 @@ def my_states(user: User, event_ids) -> dict[int, MyState]:
 
 def _locked_event(event_id: int) -> Event:
     ev = db.session.scalar(
-        db.select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
+        db.select(Event).options(joinedload(Event.year, innerjoin=True)).where(Event.id == event_id)
+        .with_for_update(of=Event).execution_options(populate_existing=True)
     )
     if ev is None:
         raise SignupError("Мероприятие не найдено.", 404)
@@ -243,11 +244,12 @@ def register(event_id: int, user_id: int, by: User | None = None, walk_in: bool 
                     )
                 raise SignupError(f"{user.short_name} уже в списке участников.")
             free = walk_in or event.capacity is None or _count(event.id, REG_REGISTERED) < event.capacity
+            queued_at = _next_queued_at(event.id)  # before `reg` changes: one UPDATE at commit, no autoflush
             if reg is None:
                 reg = Registration(event_id=event.id, user_id=user.id)
                 db.session.add(reg)
             reg.status = REG_REGISTERED if free else REG_WAITING
-            reg.queued_at = _next_queued_at(event.id)
+            reg.queued_at = queued_at
             reg.cancelled_at = None
             reg.cancelled_by_id = None
             reg.promoted_at = None

@@ -69,6 +69,8 @@ class Visit(HasPlanDate, db.Model):
     date_changes: Mapped[list[VisitDateChange]] = relationship(
         back_populates="visit", order_by="VisitDateChange.changed_at", cascade="all, delete-orphan"
     )
+    #: read-only: code sets created_by_id; the page loads the name with the visit
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id], viewonly=True)
 
     @property
     def status_label(self) -> str:
@@ -132,6 +134,7 @@ class VisitReport(db.Model):
     )
     finalised_by: Mapped[User | None] = relationship(foreign_keys=[finalised_by_id])
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id], viewonly=True)
 
 
 class ReportCheckItem(db.Model):

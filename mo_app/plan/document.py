@@ -234,25 +234,27 @@ def plan_docx(doc: PlanDocument, association: str) -> bytes:
             cell.paragraphs[0].add_run(name).bold = True
 
     def fill(cell, lines: list[tuple[str, bool]]):
-        cell.text = ""
+        """Lines as paragraphs of a new (empty) cell; bold only where asked (no <w:b w:val=0> noise)."""
         first = True
         for text, bold in lines:
             p = cell.paragraphs[0] if first else cell.add_paragraph()
             first = False
-            p.add_run(text).bold = bold
+            run = p.add_run(text)
+            if bold:
+                run.bold = True
 
     table = document.add_table(rows=1, cols=3)
     table.style = "Table Grid"
     header(table, TABLE1_HEADER)
+    # Each goal's cell spans its rows. The merge is written as Word's own vMerge marks once all rows exist:
+    # python-docx's cell.merge() and row.cells walk the table for every row (minutes on a city's plan).
+    spans = []
     for block in doc.goals:
         rows = block.rows or [PlanRow()]
-        first = None
+        goal_cells = []
         for plan_row in rows:
             cells = table.add_row().cells
-            if first is None:
-                first = cells[0]
-            else:
-                first = first.merge(cells[0])
+            goal_cells.append(cells[0])
             if plan_row.heading:
                 fill(cells[1], [(plan_row.heading, True)])
             elif plan_row.item is not None:
@@ -262,7 +264,13 @@ def plan_docx(doc: PlanDocument, association: str) -> bytes:
                     text += f" ({item.note})"
                 fill(cells[1], [(text, False)] + [(f"    {k}. {p}", False) for k, p in enumerate(item.participants, 1)])
             cells[2].text = plan_row.date
-        fill(first, [(block.title, True)])
+        fill(goal_cells[0], [(block.title, True)])
+        spans.append(goal_cells)
+    for goal_cells in spans:
+        if len(goal_cells) > 1:
+            goal_cells[0]._tc.vMerge = "restart"
+            for cell in goal_cells[1:]:
+                cell._tc.vMerge = "continue"
 
     document.add_paragraph()
     document.add_paragraph().add_run("Посещение образовательных учреждений").bold = True

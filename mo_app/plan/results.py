@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func
+from sqlalchemy import Integer, case, cast, func, literal, null, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..dates import TZ, month_name
@@ -110,10 +110,17 @@ class PersonRow(Figures):
 @dataclass
 class EventRow:
     event: Event
-    planned: str
-    actual: str
     outcome: str
     moved: bool
+
+    @property
+    def planned(self) -> str:
+        """The date as the approved plan wrote it (formatted when shown: the page shows 50 of a city's rows)."""
+        return self.event.planned_date.text()
+
+    @property
+    def actual(self) -> str:
+        return self.event.plan_date.text()
 
     @property
     def outcome_label(self) -> str:
@@ -174,7 +181,7 @@ def _event_outcome(ev: Event, now: date) -> tuple[str, bool]:
 
 
 def compute_results(year: SchoolYear, now: date | None = None) -> Results:
-    """All figures of the year, for every school and librarian (12 queries)."""
+    """All figures of the year, for every school and librarian (9 queries)."""
     now = now or today()
     schools = sorted(
         db.session.scalars(
@@ -210,21 +217,24 @@ def compute_results(year: SchoolYear, now: date | None = None) -> Results:
             if attendance == "present" and kind == "course":
                 person.courses += n
 
-    for user_id, n in db.session.execute(
-        db.select(ConsultationRequest.user_id, func.count())
+    # Held consultations per librarian and accepted best practice per school and author: one query.
+    consultations = (
+        db.select(literal("consultation"), ConsultationRequest.user_id, cast(null(), Integer), func.count())
         .where(ConsultationRequest.year_id == year.id, ConsultationRequest.status == "held")
         .group_by(ConsultationRequest.user_id)
-    ).all():
-        if user_id in people:
-            people[user_id].consultations += n
-
-    for org_id, author_id, n in db.session.execute(
-        db.select(BestPractice.organization_id, BestPractice.author_id, func.count())
+    )
+    practice = (
+        db.select(literal("practice"), BestPractice.author_id, BestPractice.organization_id, func.count())
         .where(BestPractice.year_id == year.id, BestPractice.status == "accepted")
         .group_by(BestPractice.organization_id, BestPractice.author_id)
-    ).all():
-        if author_id in people:
-            people[author_id].best_practice += n
+    )
+    for what, user_id, org_id, n in db.session.execute(union_all(consultations, practice)).all():
+        if what == "consultation":
+            if user_id in people:
+                people[user_id].consultations += n
+            continue
+        if user_id in people:
+            people[user_id].best_practice += n
         if org_id in rows:
             rows[org_id].best_practice += n
 
@@ -235,25 +245,24 @@ def compute_results(year: SchoolYear, now: date | None = None) -> Results:
             rows[org_id].add(person)
             rows[org_id].best_practice = bp  # counted by the entry's school, not summed over authors
 
-    for venue_id, n in db.session.execute(
-        db.select(Event.venue_id, func.count())
-        .where(Event.year_id == year.id, Event.status != "cancelled", Event.venue_id.is_not(None))
-        .group_by(Event.venue_id)
-    ).all():
-        if venue_id in rows:
-            rows[venue_id].hosted += n
-
-    for org_id, status, unplanned, n in db.session.execute(
-        db.select(Visit.organization_id, Visit.status, Visit.is_unplanned, func.count())
+    # The year's visits, each with its purposes (a row per purpose): the visit counts per school and,
+    # below, the plan's visit targets met or not. One query; a few thousand small rows in a city.
+    visit_states: dict[tuple[int, int], set[str]] = defaultdict(set)
+    counted: set[int] = set()
+    for visit_id, org_id, status, unplanned, purpose_id in db.session.execute(
+        db.select(Visit.id, Visit.organization_id, Visit.status, Visit.is_unplanned, visit_purpose_link.c.purpose_id)
+        .outerjoin(visit_purpose_link, visit_purpose_link.c.visit_id == Visit.id)
         .where(Visit.year_id == year.id)
-        .group_by(Visit.organization_id, Visit.status, Visit.is_unplanned)
     ).all():
-        if org_id not in rows:
+        if purpose_id is not None:
+            visit_states[(purpose_id, org_id)].add(status)
+        if visit_id in counted or org_id not in rows:
             continue
+        counted.add(visit_id)
         if not unplanned:
-            rows[org_id].visits_planned += n
+            rows[org_id].visits_planned += 1
         if status in HELD_VISIT:
-            rows[org_id].visits_held += n
+            rows[org_id].visits_held += 1
 
     overdue = case(
         ((Recommendation.deadline.is_not(None)) & (Recommendation.deadline < now) & Recommendation.status.in_(OPEN_REC),
@@ -281,22 +290,16 @@ def compute_results(year: SchoolYear, now: date | None = None) -> Results:
     ).all()
     event_rows = []
     for ev in events:
+        if ev.status != "cancelled" and ev.venue_id in rows:
+            rows[ev.venue_id].hosted += 1
         outcome, moved = _event_outcome(ev, now)
-        event_rows.append(EventRow(ev, ev.planned_date.text(), ev.plan_date.text(), outcome, moved))
+        event_rows.append(EventRow(ev, outcome, moved))
 
     purposes = db.session.scalars(
         db.select(VisitPurpose)
-        .options(selectinload(VisitPurpose.targets).joinedload(VisitTarget.organization))
+        .options(joinedload(VisitPurpose.targets).joinedload(VisitTarget.organization))
         .where(VisitPurpose.year_id == year.id).order_by(VisitPurpose.position)
-    ).all()
-    visit_states: dict[tuple[int, int], set[str]] = defaultdict(set)
-    for purpose_id, org_id, status in db.session.execute(
-        db.select(visit_purpose_link.c.purpose_id, Visit.organization_id, Visit.status)
-        .join(Visit, Visit.id == visit_purpose_link.c.visit_id)
-        .where(Visit.year_id == year.id)
-        .distinct()
-    ).all():
-        visit_states[(purpose_id, org_id)].add(status)
+    ).unique().all()
     targets = []
     for purpose in purposes:
         for t in purpose.targets:

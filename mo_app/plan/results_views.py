@@ -5,12 +5,13 @@ What a librarian sees of the results: their own school and their own figures in 
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 
 from ..exports import xlsx_response
 from ..extensions import db
-from ..models import User
+from ..models import SchoolYear, User
+from ..paging import page_of
 from ..printing import pdf_response
 from ..web import all_years, render, role_required, selected_year
 from . import bp
@@ -20,24 +21,47 @@ from .results import compute_results, person_history, restrict
 any_user = role_required("methodologist", "librarian")
 
 
-def _results_context() -> dict:
-    """The context of every results view, the same for page, print and PDF."""
-    year = selected_year()
+def _year_among(years: list[SchoolYear]) -> SchoolYear:
+    """selected_year() picked from the years already loaded for the year selector (no second query)."""
+    raw = request.args.get("year", "")
+    if raw.isdigit():
+        year = next((y for y in years if y.start_year == int(raw)), None)
+    elif not raw:
+        year = min(years, key=lambda y: (not y.is_current, -y.start_year), default=None)
+    else:
+        year = None
+    if year is None:
+        abort(404)
+    return year
+
+
+def _results_context(year: SchoolYear | None = None, paged: bool = False) -> dict:
+    """The context of every results view, the same for page, print and PDF (the page: long tables paged)."""
+    year = year or selected_year()
     res = compute_results(year)
     if not current_user.is_methodologist:
         res = restrict(res, current_user)
+    ctx = {"year": year, "res": res}
+    schools = res.schools
+    if paged:
+        ctx["schools_page"] = page_of(res.schools, "page")
+        ctx["people_page"] = page_of(res.people, "people_page")
+        ctx["events_page"] = page_of(res.events, "events_page")
+        schools = ctx["schools_page"].items
     charts = [attendance_by_month(res.months)]
     if not res.restricted:
-        charts.append(participation_by_school(res.schools))
+        charts.append(participation_by_school(schools))
     charts.append(plan_vs_actual(res.outcome_counts(), res.target_counts()))
-    return {"year": year, "res": res, "charts": charts}
+    ctx["charts"] = charts
+    return ctx
 
 
 @bp.route("/results")
 @any_user
 def results():
-    """Year results: per school, per librarian, plan vs actual, with charts."""
-    return render("plan/results.html", years=all_years(), **_results_context())
+    """Year results: per school, per librarian, plan vs actual, with charts (long tables 50 rows a page)."""
+    years = all_years()
+    return render("plan/results.html", years=years, **_results_context(_year_among(years), paged=True))
 
 
 @bp.route("/results/print")

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import func
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..config import ROOT
@@ -15,6 +16,7 @@ from ..exports import xlsx_response
 from ..extensions import db
 from ..models import Organization, Recommendation, Visit, VisitPurpose, VisitReport, VisitTarget
 from ..models.visits import REC_STATUSES, VISIT_STATUSES
+from ..paging import page_of
 from ..printing import pdf_response
 from ..web import all_years, is_htmx, methodologist_required, render, role_required, selected_year
 from . import bp, services
@@ -72,46 +74,72 @@ def _parse_date(name: str) -> date | None:
 
 
 def planner_context(year) -> dict:
-    """Rows are schools, columns the year's purposes; cells hold the visits for that purpose."""
+    """Rows are schools, columns the year's purposes; cells hold the visits for that purpose.
+
+    The schools (the plan's targets, then those visited, in visit order) are paged 50 a page and can be
+    searched by name (`?q=`); only the page's visits are loaded, so a city's 700 schools cost what 50 do."""
     purposes = db.session.scalars(
         db.select(VisitPurpose)
         .where(VisitPurpose.year_id == year.id)
         .options(selectinload(VisitPurpose.targets).joinedload(VisitTarget.organization))
         .order_by(VisitPurpose.position)
     ).all()
-    visits = db.session.scalars(
-        services.visible_visits()
-        .where(Visit.year_id == year.id)
-        .options(joinedload(Visit.organization), selectinload(Visit.purposes), selectinload(Visit.report))
-        .order_by(Visit.date_start, Visit.id)
-    ).all()
     own = services.own_school_id()
-    schools: dict[int, Organization] = {}
+    order: dict[int, None] = {}  # school ids in planner order (a dict keeps the first place)
     targets = set()
     for purpose in purposes:
         for target in purpose.targets:
             targets.add((target.organization_id, purpose.id))
             if own is None or target.organization_id == own:
-                schools.setdefault(target.organization_id, target.organization)
+                order.setdefault(target.organization_id)
+    visited = db.session.execute(
+        services.visible_visits().with_only_columns(Visit.organization_id)
+        .where(Visit.year_id == year.id).order_by(Visit.date_start, Visit.id)
+    ).scalars().all()
+    for org_id in visited:
+        order.setdefault(org_id)
+    q = (request.args.get("q") or "").strip()[:100]
+    ids = list(order)
+    if q:
+        pattern = f"%{q.lower()}%"
+        found = set(db.session.scalars(
+            db.select(Organization.id).where(
+                Organization.id.in_(ids),
+                db.or_(func.lower(Organization.short_name).like(pattern), func.lower(Organization.name).like(pattern)),
+            )
+        ))
+        ids = [i for i in ids if i in found]
+    page = page_of(ids)
+    shown = set(page.items)
+    visits = db.session.scalars(
+        services.visible_visits()
+        .where(Visit.year_id == year.id, Visit.organization_id.in_(shown))
+        .options(joinedload(Visit.organization), selectinload(Visit.purposes), selectinload(Visit.report))
+        .order_by(Visit.date_start, Visit.id)
+    ).all() if shown else []
+    orgs: dict[int, Organization] = {}
+    for purpose in purposes:
+        for target in purpose.targets:
+            orgs.setdefault(target.organization_id, target.organization)
     cells: dict[tuple[int, int], list[Visit]] = {}
     other: dict[int, list[Visit]] = {}
     for visit in visits:
-        schools.setdefault(visit.organization_id, visit.organization)
+        orgs.setdefault(visit.organization_id, visit.organization)
         if not visit.purposes:
             other.setdefault(visit.organization_id, []).append(visit)
         for p in visit.purposes:
             cells.setdefault((visit.organization_id, p.id), []).append(visit)
     return {
-        "year": year, "years": all_years(), "purposes": purposes, "schools": list(schools.values()),
+        "year": year, "years": all_years(), "purposes": purposes, "schools": [orgs[i] for i in page.items],
         "cells": cells, "other": other, "targets": targets, "months": services.month_choices(year.start_year),
-        "visit_count": len(visits),
+        "visit_count": len(visited), "page": page, "q": q,
     }
 
 
 @bp.route("/visits")
 @role_required(*ANY_ROLE)
 def index():
-    """The visits planner of a school year: schools × the plan's purposes."""
+    """The visits planner of a school year: schools × the plan's purposes, 50 schools a page."""
     return render("visits/index.html", **planner_context(selected_year()))
 
 

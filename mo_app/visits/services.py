@@ -6,7 +6,8 @@ from datetime import date
 
 from flask import abort, current_app
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..dates import DAY, MONTH, PlanDate, local_datetime, short_date
 from ..extensions import db, write_lock
@@ -71,9 +72,11 @@ def get_visit_or_404(visit_id: int, full: bool = False) -> Visit:
     )
     if full:
         query = query.options(
+            joinedload(Visit.created_by),
             selectinload(Visit.date_changes).joinedload(VisitDateChange.changed_by),
-            selectinload(Visit.report).options(
-                selectinload(VisitReport.items),
+            joinedload(Visit.report).options(
+                joinedload(VisitReport.updated_by),
+                joinedload(VisitReport.items),
                 selectinload(VisitReport.recommendations),
                 selectinload(VisitReport.versions).joinedload(ReportVersion.created_by),
                 joinedload(VisitReport.finalised_by),
@@ -82,9 +85,12 @@ def get_visit_or_404(visit_id: int, full: bool = False) -> Visit:
         )
     else:
         query = query.options(selectinload(Visit.report))
-    visit = db.session.scalar(query)
+    visit = db.session.execute(query).unique().scalar_one_or_none()
     if visit is None:
         abort(404)
+    if visit.report is not None:
+        # report.visit is this very object: no lazy load later (the caller may keep only the report)
+        set_committed_value(visit.report, "visit", visit)
     return visit
 
 
@@ -117,31 +123,34 @@ def get_recommendation_or_404(rec_id: int) -> Recommendation:
 
 def visit_page_context(visit: Visit) -> dict:
     """Everything the visit page shows, in a fixed number of queries."""
-    librarians = db.session.scalars(
-        db.select(User)
+    # The school's librarians with their sign-ups for the year's courses and seminars: one query.
+    year_events = db.select(Event.id).where(
+        Event.year_id == visit.year_id, Event.kind.in_(("course", "seminar", "practical_seminar"))
+    )
+    rows = db.session.execute(
+        db.select(User, Registration)
+        .outerjoin(Registration, db.and_(
+            Registration.user_id == User.id,
+            Registration.status != REG_CANCELLED,
+            Registration.event_id.in_(year_events),
+        ))
+        .outerjoin(Event, Event.id == Registration.event_id)
+        .options(contains_eager(Registration.event))
         .where(User.organization_id == visit.organization_id, User.role == "librarian", User.active.is_(True))
-        .order_by(User.last_name)
+        .order_by(User.last_name, User.id, Event.date_start, Event.id)
     ).all()
-    regs_by_user: dict[int, list[Registration]] = {u.id: [] for u in librarians}
-    if librarians:
-        regs = db.session.scalars(
-            db.select(Registration)
-            .join(Registration.event)
-            .where(
-                Registration.user_id.in_(list(regs_by_user)),
-                Registration.status != REG_CANCELLED,
-                Event.year_id == visit.year_id,
-                Event.kind.in_(("course", "seminar", "practical_seminar")),
-            )
-            .options(joinedload(Registration.event))
-            .order_by(Event.date_start, Event.id)
-        ).all()
-        for reg in regs:
-            regs_by_user[reg.user_id].append(reg)
+    librarians: list[User] = []
+    regs_by_user: dict[int, list[Registration]] = {}
+    for user, reg in rows:
+        if user.id not in regs_by_user:
+            librarians.append(user)
+            regs_by_user[user.id] = []
+        if reg is not None:
+            regs_by_user[user.id].append(reg)
     earlier_query = (
         db.select(Visit)
         .where(Visit.organization_id == visit.organization_id, Visit.id != visit.id)
-        .options(selectinload(Visit.purposes), selectinload(Visit.report), joinedload(Visit.year))
+        .options(selectinload(Visit.purposes), joinedload(Visit.report), joinedload(Visit.year))
         .order_by(Visit.date_start.desc(), Visit.id.desc())
     )
     if visit.date_start is not None:
@@ -185,14 +194,9 @@ def visit_page_context(visit: Visit) -> dict:
 
 
 def _user_names(visit: Visit) -> dict[int, str]:
-    """Names of the users named in a visit's history, in one query."""
-    ids = {visit.created_by_id}
-    if visit.report is not None:
-        ids |= {visit.report.updated_by_id}
-    ids.discard(None)
-    if not ids:
-        return {}
-    return {u.id: u.short_name for u in db.session.scalars(db.select(User).where(User.id.in_(ids)))}
+    """Names of the users named in a visit's history (loaded with the visit by get_visit_or_404)."""
+    users = [visit.created_by, visit.report.updated_by if visit.report is not None else None]
+    return {u.id: u.short_name for u in users if u is not None}
 
 
 # --- planning -----------------------------------------------------------------------------------
