@@ -17,15 +17,30 @@ def render_pdf(template: str, **ctx) -> bytes:
     The template gets ``pdf=True`` so it leaves out the browser toolbar. Static files are read from disk,
     nothing is fetched over the network."""
     from weasyprint import CSS, HTML  # imported lazily: it takes ~0.4 s
-    from weasyprint.urls import URLFetcher
 
     html = render_template(template, pdf=True, **ctx)
-    # Only local files and data: URLs; a PDF never reaches the network.
-    fetcher = URLFetcher(allowed_protocols=("file", "data"))
+    fetcher = _static_fetcher()
     stylesheets = [CSS(filename=str(PDF_CSS), url_fetcher=fetcher)]
     return HTML(string=html, base_url=str(ROOT / "static") + "/", url_fetcher=fetcher).write_pdf(
         stylesheets=stylesheets
     )
+
+
+def _static_fetcher():
+    """Local files and data: URLs only (a PDF never reaches the network); `/static/…` links, as
+    `url_for('static', …)` writes them for the browser, are read from the static folder."""
+    from weasyprint.urls import URLFetcher
+
+    static_url = "file:///static/"
+    static_dir = (ROOT / "static").as_uri() + "/"
+
+    class StaticFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith(static_url):
+                url = static_dir + url[len(static_url):]
+            return super().fetch(url, headers)
+
+    return StaticFetcher(allowed_protocols=("file", "data"))
 
 
 def download_headers(filename: str, inline: bool = False) -> dict:
