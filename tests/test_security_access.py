@@ -8,6 +8,7 @@ import pytest
 
 from .access_matrix import LOGIN, PRIVATE_A, ROLES, ROWS, build_world, routed_keys, rows_by_key, visitor
 from .conftest import htmx
+from .security_helpers import readable_text
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
@@ -68,7 +69,8 @@ def test_access_matrix(app, f, row, roles):
             assert r2.status_code == 401 and r2.headers["HX-Redirect"].startswith("/login"), where
         body = r.get_data(as_text=True) if r.mimetype.startswith("text/") else r.get_data().decode("latin-1")
         if role in ("anonymous", "deactivated", "librarian_b"):
-            assert PRIVATE_A not in body, f"{where}: school A's private data leaked"
+            # downloads are read as their reader would read them: PDF text, spreadsheet cells, Word text
+            assert PRIVATE_A not in readable_text(r), f"{where}: school A's private data leaked"
         if r.mimetype == "text/html" and r.status_code in (200, 403, 404, 422):
             _check_html(body, where)
         r.close()
@@ -148,3 +150,14 @@ def test_the_private_marker_is_really_in_the_data(app, f):
     w = build_world(f)
     r = visitor(app, w, "methodologist").client.get(w.url("audit.index", entity="VisitReport"))
     assert PRIVATE_A in r.get_data(as_text=True)
+
+
+def test_the_private_marker_is_found_in_downloads_too(app, f):
+    """The leak check reads PDFs and spreadsheets as text: school A's report PDF holds the marker for those
+    allowed to read it, and librarian B's own-school PDF does not."""
+    w = build_world(f)
+    r = visitor(app, w, "librarian_a").client.get(w.url("visits.report_pdf", visit_id=w.visit_a.id))
+    assert r.mimetype == "application/pdf" and PRIVATE_A in readable_text(r)
+    r = visitor(app, w, "librarian_b").client.get(w.url("visits.reports_pdf", school=w.school_a.id))
+    text = readable_text(r)
+    assert r.status_code == 200 and "школы Б" in text and PRIVATE_A not in text
