@@ -252,12 +252,12 @@ def show(visit_id: int):
 def change_date(visit_id: int):
     """Set a new date (month or day); the old one is kept in the history."""
     visit = services.get_visit_or_404(visit_id, full=True)
+    if visit.status in ("finalised", "cancelled"):  # before the form: the page offers no date form then
+        return error_response(409, "Дату завершённого или отменённого посещения изменить нельзя.")
     form = DateForm()
     form.month.choices = [("", "—")] + services.month_choices(visit.year.start_year)
     if not form.validate_on_submit():
         return _show(visit, status=422, date_form=form)
-    if visit.status in ("finalised", "cancelled"):
-        return error_response(409, "Дату завершённого или отменённого посещения изменить нельзя.")
     services.change_date(visit, services.plan_date_from(form.month.data, form.day.data),
                          (form.reason.data or "").strip(), postpone=form.postpone.data)
     flash("Дата посещения изменена.", "success")
@@ -269,6 +269,8 @@ def change_date(visit_id: int):
 def edit_purposes(visit_id: int):
     """Change the purposes the visit serves."""
     visit = services.get_visit_or_404(visit_id, full=True)
+    if visit.status in ("finalised", "cancelled"):
+        return error_response(409, "Цели завершённого или отменённого посещения изменить нельзя.")
     form = PurposesForm()
     purposes = _year_purposes(visit.year_id)
     form.purposes.choices = [(p.id, p.title) for p in purposes]
@@ -286,11 +288,11 @@ def edit_purposes(visit_id: int):
 def mark_held(visit_id: int):
     """Mark the visit held (optionally on a given day) and start its report."""
     visit = services.get_visit_or_404(visit_id, full=True)
+    if visit.status not in ("planned", "postponed"):
+        return error_response(409, "Это посещение нельзя отметить проведённым (оно уже проведено или отменено).")
     form = HeldForm()
     if not form.validate_on_submit():
         return _show(visit, status=422, held_form=form)
-    if visit.status not in ("planned", "postponed", "held"):
-        return error_response(409, "Это посещение нельзя отметить проведённым.")
     services.mark_held(visit, form.day.data)
     flash("Посещение отмечено проведённым. Заполните справку.", "success")
     return redirect(url_for("visits.show", visit_id=visit.id, _anchor="report"), code=303)
@@ -301,11 +303,13 @@ def mark_held(visit_id: int):
 def cancel(visit_id: int):
     """Cancel the visit with a reason."""
     visit = services.get_visit_or_404(visit_id, full=True)
+    if visit.status == "finalised":
+        return error_response(409, "По посещению готова справка: отменить его нельзя.")
+    if visit.status == "cancelled":
+        return error_response(409, "Посещение уже отменено.")
     form = ReasonForm()
     if not form.validate_on_submit():
         return _show(visit, status=422, cancel_form=form)
-    if visit.status == "finalised":
-        return error_response(409, "По посещению готова справка: отменить его нельзя.")
     services.cancel_visit(visit, form.reason.data.strip())
     flash("Посещение отменено.", "success")
     return redirect(url_for("visits.show", visit_id=visit.id), code=303)
@@ -599,18 +603,17 @@ def recommendations():
 
 
 def _rec_row(rec: Recommendation, status: int = 200, message: str | None = None, **forms):
-    """The recommendation's row (htmx) or back to the list with a flash message."""
-    if is_htmx():
+    """The recommendation's row (htmx; without htmx a page with the row, for a form with errors), or back to
+    the list with a flash message."""
+    if is_htmx() or status >= 400:
         rec = db.session.scalar(
             db.select(Recommendation).where(Recommendation.id == rec.id).options(
                 joinedload(Recommendation.organization),
                 joinedload(Recommendation.report).joinedload(VisitReport.visit),
             )
         )
-        return render_template("visits/_rec_row.html", rec=rec, today=date.today(), **forms), status
-    if status >= 400:
-        errors = [e for f in forms.values() for field in f for e in field.errors]
-        return error_response(status, " ".join(errors) or None)
+        template = "visits/_rec_row.html" if is_htmx() else "visits/rec_one.html"
+        return render_template(template, rec=rec, today=date.today(), **forms), status
     if message:
         flash(message, "success")
     return redirect(request.referrer if _local(request.referrer) else url_for("visits.recommendations"), code=303)
@@ -630,11 +633,11 @@ def _local(url: str | None) -> bool:
 def rec_done(rec_id: int):
     """The librarian marks a recommendation done, with a comment."""
     rec = services.get_recommendation_or_404(rec_id)
+    if rec.status not in ("open", "returned"):
+        return error_response(409, "Рекомендация уже отмечена.")
     form = DoneForm()
     if not form.validate_on_submit():
         return _rec_row(rec, 422, done_form=form)
-    if rec.status not in ("open", "returned"):
-        return error_response(409, "Рекомендация уже отмечена.")
     services.report_done(rec, form.comment.data.strip())
     return _rec_row(rec, message="Рекомендация отмечена выполненной.")
 
@@ -655,11 +658,11 @@ def rec_accept(rec_id: int):
 def rec_return(rec_id: int):
     """The methodologist returns a reported recommendation with a note."""
     rec = services.get_recommendation_or_404(rec_id)
+    if rec.status != "reported":
+        return error_response(409, "Вернуть можно только отмеченную выполненной рекомендацию.")
     form = ReturnForm()
     if not form.validate_on_submit():
         return _rec_row(rec, 422, return_form=form)
-    if rec.status != "reported":
-        return error_response(409, "Вернуть можно только отмеченную выполненной рекомендацию.")
     services.review(rec, accept=False, note=form.note.data.strip())
     return _rec_row(rec, message="Рекомендация возвращена.")
 
