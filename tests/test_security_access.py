@@ -76,11 +76,11 @@ def test_access_matrix(app, f, row, roles):
         r.close()
 
 
-def _dummy_url(rule) -> str:
+def _dummy_url(rule, number: str = "999999") -> str:
     """A URL for a rule, with ids that exist nowhere."""
     return re.sub(
         r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>",
-        lambda m: "999999" if m[1] == "int" else "no-such-thing",
+        lambda m: number if m[1] == "int" else "no-such-thing",
         rule.rule,
     )
 
@@ -124,10 +124,12 @@ def _serves(app, endpoint: str, role: str) -> bool:
     return roles is None or role in roles
 
 
+@pytest.mark.parametrize("number", ["999999", "2147483648", "99999999999999999999999"],
+                         ids=["unknown", "over-int4", "over-int8"])
 @pytest.mark.parametrize("role", ["methodologist", "librarian_a"])
-def test_unknown_ids_give_404_not_500(app, f, role):
-    """Ids that exist nowhere: 404 for every role the endpoint serves; a role it never serves is refused
-    with 403 by the role check, before any lookup (that reveals nothing)."""
+def test_unknown_ids_give_404_not_500(app, f, role, number):
+    """Ids that exist nowhere (also too large for the database's integers): 404 for every role the endpoint
+    serves; a role it never serves is refused with 403 by the role check, before any lookup (reveals nothing)."""
     w = build_world(f)
     who = visitor(app, w, role)
     checked = refused = 0
@@ -136,7 +138,7 @@ def test_unknown_ids_give_404_not_500(app, f, role):
             continue
         expected = 404 if _serves(app, rule.endpoint, w.user(role).role) else 403
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            url = _dummy_url(rule)
+            url = _dummy_url(rule, number)
             r = who.client.open(url, method=method, data={})
             assert r.status_code == expected, f"{rule.endpoint} {method} {url}: {r.status_code}, not {expected}"
             r.close()

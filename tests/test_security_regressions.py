@@ -69,3 +69,30 @@ def test_a_recommendation_already_reported_is_409_even_with_an_empty_comment(app
     r = visitor(app, w, "librarian_a").client.post(w.url("visits.rec_done", rec_id=rec.id), data={"comment": ""},
                                                    headers=htmx())
     assert r.status_code == 409 and "уже отмечена" in r.get_data(as_text=True)
+
+
+HUGE = "99999999999999999999999"
+ODD_DIGITS = ["²", "١٢", "１２"]  # a superscript passes str.isdigit() but not int(); the others are decimal
+
+
+def test_ids_in_query_strings_and_forms_too_large_or_odd_digits_give_no_500(app, f):
+    """`"²".isdigit()` is true but `int("²")` fails, and an id beyond the database's integers failed in the
+    driver: both were 500s (now `isdecimal()`, and 404 for an out-of-range id, on SQLite and PostgreSQL)."""
+    w = build_world(f)
+    who = visitor(app, w, "methodologist").client
+    for value in [HUGE, "2147483648", *ODD_DIGITS]:
+        for url in ("/events?goal={}", "/events?year={}", "/visits/list?school={}", "/visits/list?purpose={}",
+                    "/recommendations?school={}", "/users?school={}", "/visits/reports.pdf?school={}",
+                    "/plan?year={}", "/visits/new?school={}"):
+            r = who.get(url.format(value))
+            assert r.status_code in (200, 404), (url.format(value), r.status_code)
+        for url, data in ((w.url("visits.plan_cell"), {"school": value, "purpose": value, "month": "2027-01"}),
+                          (w.url("events.add_walk_in", event_id=w.open_event.id), {"user_id": value}),
+                          (w.url("events.add_participants", event_id=w.open_event.id), {"user_id": value}),
+                          (w.url("visits.save_report", visit_id=w.draft_visit_a.id),
+                           {"version": value, f"rec-{value}-text": "x", "rec-0-id": value})):
+            before = db_fingerprint()
+            r = who.post(url, data=data)
+            assert r.status_code < 500, (url, value, r.status_code)
+            if r.status_code >= 400:
+                assert db_fingerprint() == before

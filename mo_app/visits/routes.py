@@ -120,8 +120,8 @@ def index():
 def plan_cell():
     """Plan a visit from a planner cell in one click; returns the updated cell."""
     form = CellPlanForm()
-    purpose = db.session.get(VisitPurpose, int(form.purpose.data)) if (form.purpose.data or "").isdigit() else None
-    school = db.session.get(Organization, int(form.school.data)) if (form.school.data or "").isdigit() else None
+    purpose = db.session.get(VisitPurpose, int(form.purpose.data)) if (form.purpose.data or "").isdecimal() else None
+    school = db.session.get(Organization, int(form.school.data)) if (form.school.data or "").isdecimal() else None
     if purpose is None or school is None:
         abort(404)
     year = purpose.year
@@ -162,9 +162,9 @@ def list_visits():
         .order_by(Visit.date_start, Visit.id)
     )
     args = {k: (request.args.get(k) or "").strip() for k in ("school", "purpose", "status", "month")}
-    if args["school"].isdigit():
+    if args["school"].isdecimal():
         query = query.where(Visit.organization_id == int(args["school"]))
-    if args["purpose"].isdigit():
+    if args["purpose"].isdecimal():
         query = query.where(Visit.purposes.any(VisitPurpose.id == int(args["purpose"])))
     elif args["purpose"] == "none":
         query = query.where(~Visit.purposes.any())
@@ -197,7 +197,7 @@ def new_visit():
     form.school.choices = [(0, "— выберите школу —")] + [(s.id, s.short_name) for s in schools]
     form.purposes.choices = [(p.id, p.title) for p in purposes]
     form.month.choices = [("", "—")] + services.month_choices(year.start_year)
-    if request.method == "GET" and request.args.get("school", "").isdigit():
+    if request.method == "GET" and request.args.get("school", "").isdecimal():
         form.school.data = int(request.args["school"])
     if form.validate_on_submit():
         school = next((s for s in schools if s.id == form.school.data), None)
@@ -332,7 +332,7 @@ def restore(visit_id: int):
 
 def _posted_version() -> int | None:
     raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if raw.isdecimal() else None
 
 
 def _draft_report(visit_id: int) -> VisitReport:
@@ -501,7 +501,7 @@ def reports_pdf():
     """All finalised reports of a period (and of a school) in one PDF."""
     start, end = _parse_date("from"), _parse_date("to")
     raw_school = request.args.get("school", "")
-    school_id = int(raw_school) if raw_school.isdigit() else None
+    school_id = int(raw_school) if raw_school.isdecimal() else None
     own = services.own_school_id()
     if own is not None:
         school_id = own
@@ -592,7 +592,7 @@ def recommendations():
     overdue_only = request.args.get("overdue") == "1"
     own = services.own_school_id()
     raw_school = request.args.get("school", "")
-    school_id = own if own is not None else (int(raw_school) if raw_school.isdigit() else None)
+    school_id = own if own is not None else (int(raw_school) if raw_school.isdecimal() else None)
     page = db.paginate(services.recommendations_query(school_id, status, overdue_only, today),
                        per_page=PER_PAGE, error_out=False)
     return render(
