@@ -3,8 +3,11 @@
 A `World` holds real objects of two schools: school A (librarian A, a deactivated librarian) and school B
 (librarian B), the methodologist, an event with a registration of each librarian, a visit of each school
 with its report (справка), a checklist line and a recommendation, a best-practice entry of each school
-with a stored file, and a consultation request of each librarian. Every private text of school A
-contains `PRIVATE_A`, which must never appear in anything librarian B receives.
+with a stored file, and a consultation request of each librarian; for the plan and visits screens also a
+goal, a visit purpose naming school A, A's visits in every state (planned, cancelled, held with a draft
+report), a kept version of A's final report, an open recommendation, a second event nobody signed up for,
+and librarian A's calendar-feed token. Every private text of school A contains `PRIVATE_A`, which must
+never appear in anything librarian B receives (downloads are read as text: PDF, XLSX, DOCX).
 
 A `Row` says, for one endpoint and HTTP method, how to build its URL and form data from the world and
 which status each visitor gets:

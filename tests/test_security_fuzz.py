@@ -1,12 +1,15 @@
 """Hostile input to every form: random and oversized text (Unicode, control characters, 1 MB strings), impossible
 dates, wrong types, missing and repeated fields, JSON and broken bodies.
 
-For every example: never a 5xx; a refused request gets a 4xx with a Russian message and leaves the database
-exactly as it was. Every form endpoint of the app must be listed in `FORMS` (or in `NO_FORM` when it takes
+For every example: never a 5xx; a refused request gets a 4xx with a Russian message (or, for forms that post
+and redirect back, a redirect carrying only an error message) and leaves the database exactly as it was;
+redirects stay on the site. Every form endpoint of the app must be listed in `FORMS` (or in `NO_FORM` when it takes
 no input): a new form without a fuzz target fails `test_every_form_endpoint_is_fuzzed`.
 
 To add a form: `FormTarget(endpoint, role, fields={name: kind}, url=lambda w: ...)`, kinds: text, password,
-bool, int, date, time, choice. The url builder and the role come from the access matrix's `World`.
+bool, int, date, time, choice; `upload="file"` names the form's file field (a hostile file is sent in it),
+`saves=False` marks an endpoint that never writes (every request must leave the data as it was).
+The url builder and the role come from the access matrix's `World`.
 `FUZZ_EXAMPLES=500 pytest tests/test_security_fuzz.py` searches harder than the quick default.
 """
 
@@ -302,3 +305,24 @@ def _flashes(client) -> list[tuple[str, str]]:
     """The messages a redirect left for the next page, (category, text)."""
     with client.session_transaction() as sess:
         return list(sess.get("_flashes", []))
+
+
+def test_buttons_without_a_form_ignore_junk(app, f):
+    """The NO_FORM endpoints read no field: junk fields, a hostile `next` and broken bodies change nothing about
+    that — never a 5xx, redirects stay on the site."""
+    from .access_matrix import rows_by_key
+
+    w = build_world(f)
+    rows = rows_by_key()
+    junk = {"x": "\x00\ufeff<script>", "next": "//evil.example/", "id": "99999999999999999999999", "value": "²"}
+    urls = {key: rows[key][0].build_url(w) for key in NO_FORM}  # before the deletes
+    for key in sorted(NO_FORM):
+        row = rows[key][0]
+        role = next(r for r in ("methodologist", "librarian_a", "anonymous") if row.expected(r) not in (403, 404))
+        for body in ("form", "json", "bad-bytes"):
+            client = visitor(app, w, role).client
+            r = send(client, FormTarget(key[0], role, {}), urls[key], junk, body, False)
+            assert r.status_code < 500, f"{key} {body}: {r.status_code}"
+            if r.status_code in (301, 302, 303, 307, 308):
+                location = r.headers["Location"]
+                assert location.startswith("/") and not location.startswith("//"), f"{key}: {location}"
