@@ -96,3 +96,24 @@ def test_ids_in_query_strings_and_forms_too_large_or_odd_digits_give_no_500(app,
             assert r.status_code < 500, (url, value, r.status_code)
             if r.status_code >= 400:
                 assert db_fingerprint() == before
+
+
+def test_nul_bytes_in_json_bodies_and_file_names_are_refused_too(app, f):
+    """Flask-WTF reads a JSON body as form data, and a file's name is stored: a NUL byte in either reached
+    PostgreSQL (which cannot store it) and failed there. Refused with a 400 now, as in form fields."""
+    import io
+    import json
+
+    w = build_world(f)
+    who = visitor(app, w, "methodologist").client
+    before = db_fingerprint()
+    r = who.post(w.url("plan.rename_goal_view", goal_id=w.goal.id), data=json.dumps({"title": "Цель\x00"}),
+                 content_type="application/json")
+    assert r.status_code == 400 and "недопустимые символы" in r.get_data(as_text=True)
+    r = who.post(w.url("plan.rename_goal_view", goal_id=w.goal.id), data=json.dumps({"x": [{"title\x00": 1}]}),
+                 content_type="application/json")
+    assert r.status_code == 400
+    r = who.post(w.url("plan.practice_upload", entry_id=w.best_practice_a.id),
+                 data={"file": (io.BytesIO(b"%PDF-1.4"), "слайды\x00.pdf")}, content_type="multipart/form-data")
+    assert r.status_code == 400
+    assert db_fingerprint() == before
