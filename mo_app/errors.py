@@ -2,7 +2,7 @@
 
 from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db, login_manager
@@ -19,6 +19,9 @@ MESSAGES = {
     500: ("Внутренняя ошибка", "Что-то пошло не так. Мы уже записали ошибку; попробуйте ещё раз позже."),
     503: ("Сервис временно недоступен", "База данных сейчас недоступна. Попробуйте через минуту."),
 }
+
+
+NUMERIC_OUT_OF_RANGE = "22003"  #: SQLSTATE numeric_value_out_of_range
 
 
 def error_response(code: int, message: str | None = None):
@@ -38,6 +41,19 @@ def init_app(app: Flask) -> None:
         if e.code is None or e.code < 400:
             return e
         return error_response(e.code)
+
+    @app.errorhandler(OverflowError)
+    def _overflow(e):
+        # an id too large for the database's integers (`/events/99999999999999999999`) names nothing
+        db.session.rollback()
+        return error_response(404)
+
+    @app.errorhandler(DataError)
+    def _data(e):
+        if getattr(e.orig, "sqlstate", None) == NUMERIC_OUT_OF_RANGE:  # PostgreSQL's side of the same
+            db.session.rollback()
+            return error_response(404)
+        return _db(e)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

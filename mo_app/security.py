@@ -79,6 +79,17 @@ def login_succeeded(login: str) -> None:
     limiter.limiter.clear(item, scope, _keys(login)["name"])
 
 
+def _strings(value) -> list[str]:
+    """Every string (keys too) inside a decoded JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
 def _refuse_nul_bytes():
     """NUL bytes are never valid input (PostgreSQL cannot store them): refuse them with a 400."""
     if request.method in ("GET", "HEAD", "OPTIONS") and not request.args:
@@ -89,6 +100,9 @@ def _refuse_nul_bytes():
         "multipart/form-data",
     ):
         values += [v for _, v in request.form.items(multi=True)]
+        values += [f.filename or "" for _, f in request.files.items(multi=True)]
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.is_json:
+        values += _strings(request.get_json(silent=True))  # Flask-WTF reads JSON bodies as form data
     if any("\x00" in v for v in values):
         return error_response(400, "Запрос содержит недопустимые символы. Проверьте введённый текст.")
     return None

@@ -68,7 +68,7 @@ def selected_year() -> SchoolYear:
     """The year chosen by `?year=2015` (its first calendar year), else the current one; 404 if none."""
     raw = request.args.get("year", "")
     year = None
-    if raw.isdigit():
+    if raw.isdecimal():
         year = db.session.scalar(db.select(SchoolYear).where(SchoolYear.start_year == int(raw)))
     elif not raw:
         year = current_year()

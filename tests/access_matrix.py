@@ -3,8 +3,11 @@
 A `World` holds real objects of two schools: school A (librarian A, a deactivated librarian) and school B
 (librarian B), the methodologist, an event with a registration of each librarian, a visit of each school
 with its report (справка), a checklist line and a recommendation, a best-practice entry of each school
-with a stored file, and a consultation request of each librarian. Every private text of school A
-contains `PRIVATE_A`, which must never appear in anything librarian B receives.
+with a stored file, and a consultation request of each librarian; for the plan and visits screens also a
+goal, a visit purpose naming school A, A's visits in every state (planned, cancelled, held with a draft
+report), a kept version of A's final report, an open recommendation, a second event nobody signed up for,
+and librarian A's calendar-feed token. Every private text of school A contains `PRIVATE_A`, which must
+never appear in anything librarian B receives (downloads are read as text: PDF, XLSX, DOCX).
 
 A `Row` says, for one endpoint and HTTP method, how to build its URL and form data from the world and
 which status each visitor gets:
@@ -26,6 +29,7 @@ visitor then gets a fresh world.
 
 from __future__ import annotations
 
+import io
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,14 +45,18 @@ from mo_app.models import (
     BestPracticeFile,
     ConsultationRequest,
     Event,
+    Goal,
     Organization,
     Recommendation,
     Registration,
     ReportCheckItem,
+    ReportVersion,
     SchoolYear,
     User,
     Visit,
+    VisitPurpose,
     VisitReport,
+    VisitTarget,
 )
 
 from .factories import PASSWORD, Factories
@@ -87,6 +95,16 @@ class World:
     file_b: BestPracticeFile
     consultation_a: ConsultationRequest
     consultation_b: ConsultationRequest
+    goal: Goal
+    purpose: VisitPurpose
+    open_event: Event
+    planned_visit_a: Visit
+    cancelled_visit_a: Visit
+    draft_visit_a: Visit
+    draft_report_a: VisitReport
+    version_a: ReportVersion
+    open_rec_a: Recommendation
+    feed_token: str
     password: str = PASSWORD
 
     def user(self, role: str) -> User | None:
@@ -101,10 +119,12 @@ class World:
 
 
 def _store_file(entry: BestPractice, name: str, uploader: User, body: bytes) -> BestPracticeFile:
+    from mo_app.plan.services import upload_path
+
     stored = secrets.token_hex(16) + Path(name).suffix
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored).write_bytes(body)
+    path = upload_path(stored)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(body)
     return BestPracticeFile(entry=entry, original_name=name, stored_name=stored, content_type="application/pdf",
                             size=len(body), uploaded_by_id=uploader.id)
 
@@ -124,6 +144,36 @@ def _visit_with_report(f: Factories, school: Organization, year: SchoolYear, bos
     db.session.add_all([report, item, rec])
     db.session.commit()
     return visit, report, item, rec
+
+
+def _more_of_school_a(f: Factories, year: SchoolYear, school_a: Organization, boss: User, report_a: VisitReport):
+    """A goal, a visit purpose naming school A, A's visits in every state, a kept report version, an open
+    recommendation: what the plan and visits screens act on."""
+    goal = f.goal(year, title="Цель без мероприятий")
+    purpose = f.purpose(year, title="Цель посещения для школы А")
+    db.session.add(VisitTarget(purpose_id=purpose.id, organization_id=school_a.id))
+    planned = f.visit(school_a, year, when=PlanDate.month(2027, 3), created_by_id=boss.id)
+    planned.purposes.append(purpose)
+    cancelled = f.visit(school_a, year, when=PlanDate.month(2027, 4), status="cancelled",
+                        status_reason=f"Отмена {PRIVATE_A}")
+    held = f.visit(school_a, year, when=PlanDate("day", date(2026, 11, 20)), status="held")
+    draft = VisitReport(visit_id=held.id, present="Библиотекарь", methods=["talk"],
+                        shortcomings=f"Черновик {PRIVATE_A}", status="draft", version=1)
+    version = ReportVersion(report=report_a, number=1, created_by_id=boss.id, reason="Уточнение",
+                            data=_report_snapshot(report_a))
+    open_rec = Recommendation(report=report_a, organization_id=school_a.id, position=2,
+                              text=f"Открытая рекомендация {PRIVATE_A}", deadline=date(2027, 5, 1), status="open")
+    db.session.add_all([draft, version, open_rec])
+    db.session.commit()
+    return goal, purpose, planned, cancelled, held, draft, version, open_rec
+
+
+def _report_snapshot(report: VisitReport) -> dict:
+    from mo_app.visits.services import report_doc
+
+    db.session.flush()
+    db.session.refresh(report)
+    return report_doc(report)
 
 
 def build_world(f: Factories) -> World:
@@ -151,13 +201,20 @@ def build_world(f: Factories) -> World:
     cons_b = ConsultationRequest(year_id=year.id, user_id=lib_b.id, topic="Консультация школы Б")
     db.session.add_all([file_a, file_b, cons_a, cons_b])
     db.session.commit()
+    goal, purpose, planned, cancelled, held, draft, version, open_rec = _more_of_school_a(
+        f, year, school_a, boss, report_a)
+    open_event = f.event(year, title="Семинар без записавшихся", capacity=20, when=date(2027, 3, 10))
+    token = lib_a.new_calendar_token()
     off.active = False  # deactivated after having had a session
     db.session.commit()
     return World(year=year, school_a=school_a, school_b=school_b, librarian_a=lib_a, librarian_b=lib_b,
                  methodologist=boss, deactivated=off, event=event, registration_a=reg_a, registration_b=reg_b,
                  visit_a=visit_a, visit_b=visit_b, report_a=report_a, report_b=report_b, check_item_a=item_a,
                  recommendation_a=rec_a, recommendation_b=rec_b, best_practice_a=bp_a, best_practice_b=bp_b,
-                 file_a=file_a, file_b=file_b, consultation_a=cons_a, consultation_b=cons_b)
+                 file_a=file_a, file_b=file_b, consultation_a=cons_a, consultation_b=cons_b, goal=goal,
+                 purpose=purpose, open_event=open_event, planned_visit_a=planned, cancelled_visit_a=cancelled,
+                 draft_visit_a=held, draft_report_a=draft, version_a=version, open_rec_a=open_rec,
+                 feed_token=token)
 
 
 @dataclass(frozen=True)
@@ -215,6 +272,245 @@ def school_object(endpoint: str, method: str = "GET", ok: Expect = 200, meth: Ex
 
 NEW_PASSWORD = "Другой-пароль-2027"
 
+
+def _u(endpoint: str, **ids: Callable[[World], object]) -> Callable[[World], str]:
+    """A URL builder: `_u("events.show", event_id=lambda w: w.event.id)`."""
+    return lambda w: w.url(endpoint, **{k: f(w) for k, f in ids.items()})
+
+
+def _event(endpoint: str, **more) -> Callable[[World], str]:
+    return _u(endpoint, event_id=lambda w: w.event.id, **more)
+
+
+def librarians_only(endpoint: str, method: str = "GET", ok: Expect = 200, own_b: Expect | None = None, **kw) -> Row:
+    """A librarian's own action: the methodologist gets 403; librarian B gets `own_b` (default `ok`)."""
+    return Row(endpoint, method, librarian_a=ok, librarian_b=ok if own_b is None else own_b, methodologist=403, **kw)
+
+
+def _event_form(w: World) -> dict:
+    return {"kind": "seminar", "title": "Семинар о каталогах", "description": "", "date_kind": "day",
+            "day": "2027-02-11", "capacity": "25", "is_open": "y", "goal_id": "0", "venue_id": "0"}
+
+
+EVENT_ROWS = [
+    logged_in("events.index"),
+    logged_in("events.calendar"),
+    logged_in("events.show", url=_event("events.show")),
+    logged_in("events.event_ics", url=_event("events.event_ics")),
+    # the personal feed: the secret token is the only key (no login), so everyone holding it gets it
+    public("events.calendar_feed", url=lambda w: w.url("events.calendar_feed", token=w.feed_token)),
+    librarians_only("events.my_events"),
+    librarians_only("events.register", "POST", ok=303, url=_u("events.register", event_id=lambda w: w.open_event.id),
+                    note="each librarian signs themselves up"),
+    librarians_only("events.cancel_registration", "POST", ok=303, url=_event("events.cancel_registration"),
+                    note="each librarian cancels their own sign-up"),
+    librarians_only("events.new_calendar_token", "POST", ok=303),
+    librarians_only("events.revoke_calendar_token", "POST", ok=303),
+    logged_in("events.consultations", note="a librarian sees only their own requests"),
+    librarians_only("events.request_consultation", "POST", ok=303,
+                    data=lambda w: {"topic_event_id": "0", "topic": "Списание", "preferred_dates": "вторник"}),
+    methodologist_only("events.handle_consultation", "POST", ok=303,
+                       url=_u("events.handle_consultation", req_id=lambda w: w.consultation_a.id),
+                       data=lambda w: {"action": "answer", "answer": "Ответ методиста"}),
+    methodologist_only("events.new_event"),
+    methodologist_only("events.new_event", "POST", ok=303, data=_event_form),
+    methodologist_only("events.validate_event", "POST", data=lambda w: {"title": ""},
+                       url=lambda w: w.url("events.validate_event", field="title")),
+    methodologist_only("events.edit_event", url=_event("events.edit_event")),
+    methodologist_only("events.edit_event", "POST", ok=303, url=_event("events.edit_event"), data=_event_form),
+    methodologist_only("events.duplicate_event", "POST", ok=303, url=_event("events.duplicate_event")),
+    methodologist_only("events.cancel_event", url=_event("events.cancel_event")),
+    methodologist_only("events.cancel_event", "POST", ok=303, url=_event("events.cancel_event"),
+                       data=lambda w: {"reason": "Болезнь лектора"}),
+    methodologist_only("events.participants", url=_event("events.participants")),
+    methodologist_only("events.search_librarians", url=_event("events.search_librarians", q=lambda w: "Аль")),
+    methodologist_only("events.participants_csv", url=_event("events.participants_csv")),
+    methodologist_only("events.participants_xlsx", url=_event("events.participants_xlsx")),
+    methodologist_only("events.sign_in_sheet", url=_event("events.sign_in_sheet")),
+    methodologist_only("events.sign_in_sheet_pdf", url=_event("events.sign_in_sheet_pdf")),
+    methodologist_only("events.add_participants", "POST", ok=303,
+                       url=_u("events.add_participants", event_id=lambda w: w.open_event.id),
+                       data=lambda w: {"user_id": [str(w.librarian_a.id), str(w.librarian_b.id)]}),
+    methodologist_only("events.add_walk_in", "POST", ok=303,
+                       url=_u("events.add_walk_in", event_id=lambda w: w.open_event.id),
+                       data=lambda w: {"user_id": str(w.librarian_a.id)}),
+    methodologist_only("events.remove_participant", "POST", ok=303,
+                       url=_event("events.remove_participant", reg_id=lambda w: w.registration_a.id)),
+    methodologist_only("events.move_up", "POST", ok=303,
+                       url=_event("events.move_up", reg_id=lambda w: w.registration_a.id)),
+    methodologist_only("events.mark_attendance", "POST", ok=303,
+                       url=_event("events.mark_attendance", reg_id=lambda w: w.registration_a.id),
+                       data=lambda w: {"value": "present"}),
+    methodologist_only("events.mark_all_present", "POST", ok=303, url=_event("events.mark_all_present")),
+]
+
+
+def _visit(endpoint: str, attr: str = "visit_a", **more) -> Callable[[World], str]:
+    return _u(endpoint, visit_id=lambda w: getattr(w, attr).id, **more)
+
+
+VISIT_ROWS = [
+    logged_in("visits.index", note="a librarian's planner holds their own school only"),
+    logged_in("visits.list_visits"),
+    logged_in("visits.list_visits", url=lambda w: w.url("visits.list_visits", school=w.school_a.id),
+              note="librarian B asking for school A still gets their own school"),
+    school_object("visits.show", url=_visit("visits.show")),
+    school_object("visits.show", url=_visit("visits.show", "draft_visit_a"), note="a visit with a draft report"),
+    school_object("visits.print_report", url=_visit("visits.print_report")),
+    school_object("visits.report_pdf", url=_visit("visits.report_pdf")),
+    # a draft report is for the methodologist only, its own school's librarian gets 404 too
+    Row("visits.print_report", url=_visit("visits.print_report", "draft_visit_a"), librarian_a=404, librarian_b=404),
+    methodologist_only("visits.print_version", url=_visit("visits.print_version", number=lambda w: 1)),
+    logged_in("visits.reports_pdf", url=lambda w: w.url("visits.reports_pdf", school=w.school_a.id),
+              note="librarian B asking for school A gets their own school's reports"),
+    methodologist_only("visits.register_pdf"),
+    methodologist_only("visits.register_xlsx"),
+    logged_in("visits.recommendations"),
+    logged_in("visits.recommendations", url=lambda w: w.url("visits.recommendations", school=w.school_a.id,
+                                                             status="all")),
+    methodologist_only("visits.new_visit"),
+    methodologist_only("visits.new_visit", "POST", ok=303,
+                       data=lambda w: {"school": str(w.school_a.id), "purposes": str(w.purpose.id),
+                                       "month": "", "day": "2027-03-15"}),
+    methodologist_only("visits.plan_cell", "POST", ok=303,
+                       data=lambda w: {"school": str(w.school_a.id), "purpose": str(w.purpose.id),
+                                       "month": "2027-05", "day": ""}),
+    methodologist_only("visits.change_date", "POST", ok=303, url=_visit("visits.change_date", "planned_visit_a"),
+                       data=lambda w: {"month": "2027-04", "day": "", "reason": "Ремонт", "postpone": "y"}),
+    methodologist_only("visits.edit_purposes", "POST", ok=303, url=_visit("visits.edit_purposes", "planned_visit_a"),
+                       data=lambda w: {"purposes": str(w.purpose.id), "unplanned": "y"}),
+    methodologist_only("visits.mark_held", "POST", ok=303, url=_visit("visits.mark_held", "planned_visit_a"),
+                       data=lambda w: {"day": "2027-03-05"}),
+    methodologist_only("visits.cancel", "POST", ok=303, url=_visit("visits.cancel", "planned_visit_a"),
+                       data=lambda w: {"reason": "Карантин"}),
+    methodologist_only("visits.restore", "POST", ok=303, url=_visit("visits.restore", "cancelled_visit_a")),
+    methodologist_only("visits.save_report", "POST", ok=303, url=_visit("visits.save_report", "draft_visit_a"),
+                       data=lambda w: {"version": "1", "present": "Библиотекарь", "conclusion": "Вывод"}),
+    methodologist_only("visits.finalise_report", "POST", ok=303,
+                       url=_visit("visits.finalise_report", "draft_visit_a"),
+                       data=lambda w: {"version": "1", "present": "Библиотекарь", "methods": "talk",
+                                       "strengths": "Фонд", "shortcomings": "Нет", "conclusion": "Вывод"}),
+    methodologist_only("visits.reopen_report", "POST", ok=303, url=_visit("visits.reopen_report"),
+                       data=lambda w: {"reason": "Опечатка"}),
+    Row("visits.acknowledge", "POST", url=_visit("visits.acknowledge"), librarian_a=303, librarian_b=404,
+        methodologist=403),
+    methodologist_only("visits.checklist"),
+    methodologist_only("visits.checklist", "POST", ok=303, data=lambda w: {"items": "Фонд\nКаталог"}),
+    Row("visits.rec_done", "POST", url=_u("visits.rec_done", rec_id=lambda w: w.open_rec_a.id),
+        data=lambda w: {"comment": "Сделано"}, librarian_a=303, librarian_b=404, methodologist=403),
+    methodologist_only("visits.rec_accept", "POST", ok=303,
+                       url=_u("visits.rec_accept", rec_id=lambda w: w.recommendation_a.id)),
+    methodologist_only("visits.rec_return", "POST", ok=303,
+                       url=_u("visits.rec_return", rec_id=lambda w: w.recommendation_a.id),
+                       data=lambda w: {"note": "Нет подтверждения"}),
+]
+
+
+def _entry(endpoint: str) -> Callable[[World], str]:
+    return _u(endpoint, entry_id=lambda w: w.best_practice_a.id)
+
+
+def _practice_form(w: World) -> dict:
+    return {"topic": "Буккроссинг", "goals": "изучить\nраспространить", "form": "мастер-класс",
+            "author": str(w.librarian_a.id), "stage": "study", "event": "0"}
+
+
+def _upload(w: World) -> dict:
+    return {"file": (io.BytesIO(b"%PDF-1.4 slides"), "слайды.pdf")}
+
+
+PLAN_ROWS = [
+    logged_in("plan.show"),
+    logged_in("plan.print_plan"),
+    logged_in("plan.pdf"),
+    logged_in("plan.docx"),
+    methodologist_only("plan.edit"),
+    methodologist_only("plan.add_goal_view", "POST", ok=303, url=_u("plan.add_goal_view", year_id=lambda w: w.year.id),
+                       data=lambda w: {"title": "Новая цель"}),
+    methodologist_only("plan.rename_goal_view", "POST", ok=303,
+                       url=_u("plan.rename_goal_view", goal_id=lambda w: w.goal.id), data=lambda w: {"title": "Цель"}),
+    methodologist_only("plan.move_goal_view", "POST", ok=303,
+                       url=_u("plan.move_goal_view", goal_id=lambda w: w.goal.id), data=lambda w: {"direction": "up"}),
+    methodologist_only("plan.delete_goal_view", "POST", ok=303,
+                       url=_u("plan.delete_goal_view", goal_id=lambda w: w.goal.id)),
+    methodologist_only("plan.new_purpose", url=_u("plan.new_purpose", year_id=lambda w: w.year.id)),
+    methodologist_only("plan.new_purpose", "POST", ok=303, url=_u("plan.new_purpose", year_id=lambda w: w.year.id),
+                       data=lambda w: {"title": "Новая цель посещения", "schools": str(w.school_a.id)}),
+    methodologist_only("plan.edit_purpose", url=_u("plan.edit_purpose", purpose_id=lambda w: w.purpose.id)),
+    methodologist_only("plan.edit_purpose", "POST", ok=303,
+                       url=_u("plan.edit_purpose", purpose_id=lambda w: w.purpose.id),
+                       data=lambda w: {"title": "Цель посещения", "schools": str(w.school_b.id)}),
+    methodologist_only("plan.delete_purpose_view", "POST", ok=303,
+                       url=_u("plan.delete_purpose_view", purpose_id=lambda w: w.purpose.id)),
+    methodologist_only("plan.new_year"),
+    methodologist_only("plan.new_year", "POST", ok=303, data=lambda w: {"entries": str(w.best_practice_a.id)}),
+    logged_in("plan.best_practice", note="a proposal is shown to its author and the methodologist only"),
+    logged_in("plan.practice_new"),
+    logged_in("plan.practice_new", "POST", ok=303, data=_practice_form),
+    school_object("plan.practice_show", url=_entry("plan.practice_show"), note="a proposal of school A's librarian"),
+    school_object("plan.practice_edit", url=_entry("plan.practice_edit")),
+    school_object("plan.practice_edit", "POST", ok=303, url=_entry("plan.practice_edit"), data=_practice_form),
+    methodologist_only("plan.practice_accept", "POST", ok=303, url=_entry("plan.practice_accept"),
+                       data=lambda w: {"stage": "generalisation"}),
+    methodologist_only("plan.practice_return", "POST", ok=303, url=_entry("plan.practice_return"),
+                       data=lambda w: {"comment": "Уточните цели"}),
+    methodologist_only("plan.practice_delete", "POST", ok=303, url=_entry("plan.practice_delete")),
+    school_object("plan.practice_upload", "POST", ok=303, url=_entry("plan.practice_upload"), data=_upload),
+    school_object("plan.practice_file", url=_u("plan.practice_file", file_id=lambda w: w.file_a.id)),
+    school_object("plan.practice_file_delete", "POST", ok=303, isolate=True,
+                  url=_u("plan.practice_file_delete", file_id=lambda w: w.file_a.id)),
+    logged_in("plan.results", note="a librarian sees their own school in detail, district totals only"),
+    logged_in("plan.results_print"),
+    logged_in("plan.results_pdf"),
+    logged_in("plan.results_xlsx"),
+    school_object("plan.person", url=_u("plan.person", user_id=lambda w: w.librarian_a.id),
+                  note="librarian A's profile: their own, or the methodologist"),
+]
+
+
+def _org(endpoint: str) -> Callable[[World], str]:
+    return _u(endpoint, org_id=lambda w: w.school_a.id)
+
+
+def _user(endpoint: str) -> Callable[[World], str]:
+    return _u(endpoint, user_id=lambda w: w.librarian_a.id)
+
+
+def _org_form(w: World) -> dict:
+    return {"name": "ГБОУ школа №303", "short_name": "ГБОУ №303", "kind": "school", "number": "303", "address": ""}
+
+
+def _user_form(w: World) -> dict:
+    return {"login": "novaya", "last_name": "Новая", "initials": "Н.Н.", "role": "librarian",
+            "organization_id": str(w.school_a.id), "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+
+
+def _import_file(w: World) -> dict:
+    body = "ФИО;Школа;Логин\r\nИмпортова И.И.;101;importova\r\n".encode()
+    return {"file": (io.BytesIO(body), "библиотекари.csv")}
+
+
+PEOPLE_ROWS = [
+    methodologist_only("people.new_organization"),
+    methodologist_only("people.new_organization", "POST", ok=303, data=_org_form),
+    methodologist_only("people.edit_organization", url=_org("people.edit_organization")),
+    methodologist_only("people.edit_organization", "POST", ok=303, url=_org("people.edit_organization"),
+                       data=lambda w: {**_org_form(w), "number": "101"}),
+    methodologist_only("people.deactivate_organization", "POST", ok=303, url=_org("people.deactivate_organization")),
+    methodologist_only("people.activate_organization", "POST", ok=303, url=_org("people.activate_organization")),
+    methodologist_only("people.users"),
+    methodologist_only("people.new_user"),
+    methodologist_only("people.new_user", "POST", ok=303, data=_user_form),
+    methodologist_only("people.edit_user", url=_user("people.edit_user")),
+    methodologist_only("people.edit_user", "POST", ok=303, url=_user("people.edit_user"),
+                       data=lambda w: {**_user_form(w), "login": "lib_a"}),
+    methodologist_only("people.deactivate_user", "POST", ok=303, url=_user("people.deactivate_user")),
+    methodologist_only("people.activate_user", "POST", ok=303, url=_user("people.activate_user")),
+    methodologist_only("people.reset_password", "POST", url=_user("people.reset_password")),
+    methodologist_only("people.import_users"),
+    methodologist_only("people.import_users", "POST", data=_import_file, note="the per-row report page"),
+]
+
 ROWS: list[Row] = [
     public("static", url=lambda w: w.url("static", filename="css/app.css")),
     public("main.healthz"),
@@ -231,6 +527,10 @@ ROWS: list[Row] = [
     methodologist_only("audit.index"),
     methodologist_only("audit.index", url=lambda w: w.url("audit.index", entity="Visit", id=w.visit_a.id),
                        note="the history of school A's visit"),
+    *EVENT_ROWS,
+    *VISIT_ROWS,
+    *PLAN_ROWS,
+    *PEOPLE_ROWS,
 ]
 
 

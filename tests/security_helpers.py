@@ -1,7 +1,9 @@
-"""Helpers for the security tests: a fingerprint of every row in the database."""
+"""Helpers for the security tests: a fingerprint of every row in the database; the readable text of any
+download (PDF, XLSX, DOCX) for leak and escaping checks."""
 
 from __future__ import annotations
 
+import io
 from contextlib import contextmanager
 
 from mo_app.extensions import db
@@ -33,3 +35,46 @@ def other_app(tmp_path, **config):
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def pdf_text(data: bytes) -> str:
+    """The text a reader of the PDF sees (pages joined, whitespace squashed)."""
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def xlsx_cells(data: bytes) -> list:
+    """Every cell value of every sheet, as openpyxl reads it."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    return [cell.value for ws in wb.worksheets for row in ws.iter_rows() for cell in row]
+
+
+def docx_text(data: bytes) -> str:
+    """Paragraphs and table cells of a Word document."""
+    import docx
+
+    doc = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in doc.paragraphs]
+    parts += [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+def readable_text(response) -> str:
+    """What a person opening the response would read: text of HTML/CSV/ICS, of a PDF, XLSX or DOCX."""
+    data = response.get_data()
+    if response.mimetype == "application/pdf":
+        return pdf_text(data)
+    if response.mimetype == XLSX:
+        return "\n".join(str(v) for v in xlsx_cells(data) if v is not None)
+    if response.mimetype == DOCX:
+        return docx_text(data)
+    if response.mimetype.startswith("text/"):
+        return response.get_data(as_text=True)
+    return data.decode("latin-1")

@@ -3,14 +3,14 @@ in the middle of a burst of writes. After a restart the database passes `PRAGMA 
 write that got a success response is there.
 
 The burst is made of *probes*: one probe = one HTTP write by one user, and a check that it is saved.
-`LoginProbe` (each login stores the user's last-login time) is a write every branch has. To crash-test
-sign-ups once the events screens are merged, add a probe whose `prepare` creates an event with enough
-seats, whose `write` logs its user in and POSTs to `url_for("events.register", ...)` (expect a 303 or 200),
-and whose `saved` looks for the `Registration` row; then add it to `PROBES`.
+`LoginProbe` (each login stores the user's last-login time) is a write every branch has; `SignupProbe` logs
+each librarian in and signs them up for one event with enough seats (POST `/events/<id>/register` as the
+sign-up box's htmx does): every sign-up the server acknowledged must be a `Registration` row afterwards.
 """
 
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import os
 import re
@@ -24,13 +24,15 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from werkzeug.security import generate_password_hash
 
+from mo_app.dates import PlanDate
 from mo_app.extensions import db
-from mo_app.models import Organization, User
+from mo_app.models import Event, Organization, SchoolYear, User
 
 from .conftest import make_app
 
@@ -53,22 +55,28 @@ class Browser:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect()
         )
 
-    def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
+    def request(self, path: str, data: dict | None = None, headers: dict | None = None) -> tuple[int, str]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
+        req = urllib.request.Request(self.base + path, data=body, headers=headers or {})  # noqa: S310
         try:
-            with self.opener.open(self.base + path, data=body, timeout=15) as r:
+            with self.opener.open(req, timeout=15) as r:
                 return r.status, r.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as e:
             text = e.read().decode("utf-8", "replace")
             e.close()
             return e.code, text
 
-    def post_form(self, page: str, data: dict, action: str | None = None) -> int:
+    def post_form(self, page: str, data: dict, action: str | None = None, headers: dict | None = None) -> int:
         """GET the page for its CSRF token, then POST the form; the status of the POST."""
+        return self.post_form_text(page, data, action, headers)[0]
+
+    def post_form_text(self, page: str, data: dict, action: str | None = None,
+                       headers: dict | None = None) -> tuple[int, str]:
+        """Like post_form, with the body of the answer."""
         status, text = self.request(page)
         token = CSRF_RE.search(text)
         assert status == 200 and token, (page, status)
-        return self.request(action or page, {"csrf_token": token[1], **data})[0]
+        return self.request(action or page, {"csrf_token": token[1], **data}, headers)
 
 
 class LoginProbe:
@@ -98,7 +106,46 @@ class LoginProbe:
         return bool(row and row[0])
 
 
-PROBES = [LoginProbe()]
+class SignupProbe(LoginProbe):
+    """Librarian number i logs in and signs up for one event (the sign-up box, as htmx posts it): a success is
+    the box answering «Вы записаны» (200), and the registration row must then be in the database."""
+
+    name = "signup"
+    event_id: int = 0
+
+    def prepare(self, count: int) -> None:
+        super().prepare(count)
+        today = date.today()
+        year = SchoolYear(start_year=today.year if today.month >= 9 else today.year - 1, is_current=True)
+        db.session.add(year)
+        db.session.flush()
+        event = Event(year_id=year.id, kind="seminar", title="Семинар краш-теста", capacity=count + 10,
+                      is_open=True)
+        event.plan_date = PlanDate("day", today + timedelta(days=30))
+        event.fix_plan_date()
+        db.session.add(event)
+        db.session.commit()
+        self.event_id = event.id
+
+    def write(self, base: str, i: int) -> bool:
+        browser = Browser(base)
+        if browser.post_form("/login", {"login": f"crash{i}", "password": PASSWORD}) != 303:
+            return False
+        page = f"/events/{self.event_id}"
+        status, text = browser.post_form_text(page, {}, action=f"{page}/register",
+                                              headers={"HX-Request": "true", "HX-Target": f"signup-{self.event_id}"})
+        # a sign-up that is already there (a retry after the restart) is acknowledged as well
+        return (status == 200 and 'data-state="registered"' in text) or (status == 409 and "уже записаны" in text)
+
+    def saved(self, conn: sqlite3.Connection, i: int) -> bool:
+        row = conn.execute(
+            "SELECT r.status FROM registration r JOIN user u ON u.id = r.user_id WHERE u.login = ? AND r.event_id = ?",
+            (f"crash{i}", self.event_id),
+        ).fetchone()
+        return bool(row and row[0] == "registered")
+
+
+PROBES = [LoginProbe(), SignupProbe()]
 
 
 def _free_port() -> int:
@@ -170,7 +217,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_write(tmp_path, probe):
     def one(i: int) -> None:
         try:
             ok = probe.write(base, i)
-        except (OSError, AssertionError):  # connection refused/reset after the kill
+        except (OSError, AssertionError, http.client.HTTPException):  # refused/reset/cut short by the kill
             ok = False
         with lock:
             (acknowledged if ok else failed).append(i)

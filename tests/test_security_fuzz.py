@@ -1,12 +1,15 @@
 """Hostile input to every form: random and oversized text (Unicode, control characters, 1 MB strings), impossible
 dates, wrong types, missing and repeated fields, JSON and broken bodies.
 
-For every example: never a 5xx; a refused request gets a 4xx with a Russian message and leaves the database
-exactly as it was. Every form endpoint of the app must be listed in `FORMS` (or in `NO_FORM` when it takes
+For every example: never a 5xx; a refused request gets a 4xx with a Russian message (or, for forms that post
+and redirect back, a redirect carrying only an error message) and leaves the database exactly as it was;
+redirects stay on the site. Every form endpoint of the app must be listed in `FORMS` (or in `NO_FORM` when it takes
 no input): a new form without a fuzz target fails `test_every_form_endpoint_is_fuzzed`.
 
 To add a form: `FormTarget(endpoint, role, fields={name: kind}, url=lambda w: ...)`, kinds: text, password,
-bool, int, date, time, choice. The url builder and the role come from the access matrix's `World`.
+bool, int, date, time, choice; `upload="file"` names the form's file field (a hostile file is sent in it),
+`saves=False` marks an endpoint that never writes (every request must leave the data as it was).
+The url builder and the role come from the access matrix's `World`.
 `FUZZ_EXAMPLES=500 pytest tests/test_security_fuzz.py` searches harder than the quick default.
 """
 
@@ -92,10 +95,30 @@ class FormTarget:
     method: str = "POST"
     url: Callable[[World], str] | None = None
     examples: int = 25
+    upload: str = "upload"  #: the field name of the hostile file in multipart bodies (the form's file field)
+    saves: bool = True  #: False: the endpoint never writes (inline validation): every request leaves the data
 
     def __str__(self) -> str:
         return f"{self.endpoint}:{self.method}"
 
+
+def _u(endpoint: str, **ids) -> Callable[[World], str]:
+    """A URL builder from the world: `_u("visits.cancel", visit_id="planned_visit_a")` (attribute names)."""
+    return lambda w: w.url(endpoint, **{k: getattr(w, v).id for k, v in ids.items()})
+
+
+EVENT_FIELDS = {"kind": "choice", "goal_id": "int", "title": "text", "description": "text", "venue_id": "int",
+                "date_kind": "choice", "month_start": "text", "month_end": "text", "day": "date", "at": "time",
+                "capacity": "int", "signup_deadline": "date", "is_open": "bool"}
+ORG_FIELDS = {"name": "text", "short_name": "text", "kind": "choice", "number": "text", "address": "text"}
+USER_FIELDS = {"login": "text", "last_name": "text", "initials": "text", "first_name": "text", "middle_name": "text",
+               "role": "choice", "organization_id": "int", "position": "text", "is_beginner": "bool", "email": "text",
+               "phone": "text"}
+REPORT_FIELDS = {"version": "int", "present": "text", "methods": "choice", "strengths": "text",
+                 "shortcomings": "text", "conclusion": "text", "rec-0-text": "text", "rec-0-deadline": "date",
+                 "rec-0-responsible": "text", "rec-0-id": "int", "rec-999999999999-text": "text"}
+PRACTICE_FIELDS = {"topic": "text", "goals": "text", "form": "text", "author": "int", "stage": "choice",
+                   "event": "int"}
 
 FORMS: list[FormTarget] = [
     FormTarget("auth.login", "anonymous", {"login": "text", "password": "password", "remember": "bool"}),
@@ -104,9 +127,96 @@ FORMS: list[FormTarget] = [
     FormTarget("audit.index", "methodologist", method="GET",
                fields={"entity": "choice", "id": "int", "user": "int", "action": "choice", "from": "date",
                        "to": "date", "page": "int", "per_page": "int"}),
+    # events
+    FormTarget("events.new_event", "methodologist", EVENT_FIELDS),
+    FormTarget("events.edit_event", "methodologist", EVENT_FIELDS, url=_u("events.edit_event", event_id="event")),
+    FormTarget("events.validate_event", "methodologist", {**EVENT_FIELDS, "field": "choice"}, saves=False),
+    FormTarget("events.cancel_event", "methodologist", {"reason": "text"},
+               url=_u("events.cancel_event", event_id="event")),
+    # sign-up buttons carry `next` (where to go back) and `compact`; A is signed up already: refusals
+    FormTarget("events.register", "librarian_a", {"next": "text", "compact": "bool"},
+               url=_u("events.register", event_id="event")),
+    FormTarget("events.cancel_registration", "librarian_a", {"next": "text", "compact": "bool"},
+               url=_u("events.cancel_registration", event_id="event")),
+    FormTarget("events.add_participants", "methodologist", {"user_id": "int"},
+               url=_u("events.add_participants", event_id="open_event")),
+    FormTarget("events.add_walk_in", "methodologist", {"user_id": "int"},
+               url=_u("events.add_walk_in", event_id="open_event")),
+    FormTarget("events.mark_attendance", "methodologist", {"value": "choice", "n": "int"},
+               url=_u("events.mark_attendance", event_id="event", reg_id="registration_a")),
+    FormTarget("events.request_consultation", "librarian_a",
+               {"topic_event_id": "int", "topic": "text", "preferred_dates": "text"}),
+    FormTarget("events.handle_consultation", "methodologist",
+               {"action": "choice", "scheduled_date": "date", "scheduled_time": "time", "place": "text",
+                "answer": "text", "held_note": "text"},
+               url=_u("events.handle_consultation", req_id="consultation_a")),
+    # visits
+    FormTarget("visits.new_visit", "methodologist",
+               {"school": "int", "purposes": "int", "unplanned": "bool", "month": "choice", "day": "date"}),
+    FormTarget("visits.plan_cell", "methodologist", {"school": "int", "purpose": "int", "month": "choice",
+                                                     "day": "date"}),
+    FormTarget("visits.change_date", "methodologist",
+               {"month": "choice", "day": "date", "reason": "text", "postpone": "bool"},
+               url=_u("visits.change_date", visit_id="planned_visit_a")),
+    FormTarget("visits.edit_purposes", "methodologist", {"purposes": "int", "unplanned": "bool"},
+               url=_u("visits.edit_purposes", visit_id="planned_visit_a")),
+    FormTarget("visits.mark_held", "methodologist", {"day": "date"},
+               url=_u("visits.mark_held", visit_id="planned_visit_a")),
+    FormTarget("visits.cancel", "methodologist", {"reason": "text"},
+               url=_u("visits.cancel", visit_id="planned_visit_a")),
+    FormTarget("visits.save_report", "methodologist", REPORT_FIELDS,
+               url=_u("visits.save_report", visit_id="draft_visit_a")),
+    FormTarget("visits.finalise_report", "methodologist", REPORT_FIELDS,
+               url=_u("visits.finalise_report", visit_id="draft_visit_a")),
+    FormTarget("visits.reopen_report", "methodologist", {"reason": "text"},
+               url=_u("visits.reopen_report", visit_id="visit_a")),
+    FormTarget("visits.checklist", "methodologist", {"items": "text"}),
+    FormTarget("visits.rec_done", "librarian_a", {"comment": "text"},
+               url=_u("visits.rec_done", rec_id="open_rec_a")),
+    FormTarget("visits.rec_return", "methodologist", {"note": "text"},
+               url=_u("visits.rec_return", rec_id="recommendation_a")),
+    # plan and best practice
+    FormTarget("plan.add_goal_view", "methodologist", {"title": "text"},
+               url=_u("plan.add_goal_view", year_id="year")),
+    FormTarget("plan.rename_goal_view", "methodologist", {"title": "text"},
+               url=_u("plan.rename_goal_view", goal_id="goal")),
+    FormTarget("plan.move_goal_view", "methodologist", {"direction": "choice"},
+               url=_u("plan.move_goal_view", goal_id="goal")),
+    FormTarget("plan.new_purpose", "methodologist", {"title": "text", "schools": "int"},
+               url=_u("plan.new_purpose", year_id="year")),
+    FormTarget("plan.edit_purpose", "methodologist", {"title": "text", "schools": "int"},
+               url=_u("plan.edit_purpose", purpose_id="purpose")),
+    FormTarget("plan.new_year", "methodologist", {"entries": "int"}),
+    FormTarget("plan.practice_new", "librarian_a", PRACTICE_FIELDS),
+    FormTarget("plan.practice_edit", "methodologist", PRACTICE_FIELDS,
+               url=_u("plan.practice_edit", entry_id="best_practice_a")),
+    FormTarget("plan.practice_accept", "methodologist", {"stage": "choice"},
+               url=_u("plan.practice_accept", entry_id="best_practice_a")),
+    FormTarget("plan.practice_return", "methodologist", {"comment": "text"},
+               url=_u("plan.practice_return", entry_id="best_practice_a")),
+    FormTarget("plan.practice_upload", "librarian_a", {"file": "text"}, upload="file",
+               url=_u("plan.practice_upload", entry_id="best_practice_a")),
+    # people
+    FormTarget("people.new_organization", "methodologist", ORG_FIELDS),
+    FormTarget("people.edit_organization", "methodologist", ORG_FIELDS,
+               url=_u("people.edit_organization", org_id="school_a")),
+    FormTarget("people.new_user", "methodologist",
+               {**USER_FIELDS, "password": "password", "confirm": "password", "must_change_password": "bool"}),
+    FormTarget("people.edit_user", "methodologist", USER_FIELDS, url=_u("people.edit_user", user_id="librarian_a")),
+    FormTarget("people.import_users", "methodologist", {"file": "text"}, upload="file"),
 ]
-#: state-changing endpoints that take no input but the CSRF token
-NO_FORM = {("auth.logout", "POST")}
+#: state-changing endpoints that take no input but the CSRF token: buttons (their view reads no field)
+NO_FORM = {
+    ("auth.logout", "POST"),
+    ("events.new_calendar_token", "POST"), ("events.revoke_calendar_token", "POST"),
+    ("events.duplicate_event", "POST"), ("events.move_up", "POST"), ("events.remove_participant", "POST"),
+    ("events.mark_all_present", "POST"),
+    ("visits.acknowledge", "POST"), ("visits.restore", "POST"), ("visits.rec_accept", "POST"),
+    ("plan.delete_goal_view", "POST"), ("plan.delete_purpose_view", "POST"), ("plan.practice_delete", "POST"),
+    ("plan.practice_file_delete", "POST"),
+    ("people.activate_organization", "POST"), ("people.deactivate_organization", "POST"),
+    ("people.activate_user", "POST"), ("people.deactivate_user", "POST"), ("people.reset_password", "POST"),
+}
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]{4,}")
 
@@ -133,7 +243,7 @@ def send(client, target: FormTarget, url: str, form: dict, body: str, as_htmx: b
     if body == "multipart":
         # (werkzeug's test client spools bodies over 500 KB to a temp file it never closes: keep them smaller)
         data = {k: (v[:100_000] if isinstance(v, str) else [x[:100_000] for x in v]) for k, v in form.items()}
-        data["upload"] = (io.BytesIO(b"\x00\xff" * 1000), "../../evil.exe")
+        data[target.upload] = (io.BytesIO(b"\x00\xff" * 1000), "../../evil.exe")
         return client.post(url, data=data, content_type="multipart/form-data", headers=headers)
     return client.post(url, data=form, headers=headers)
 
@@ -151,6 +261,7 @@ def test_hostile_input_never_breaks_a_form(app, f, target):
     w = build_world(f)
     url = target.url(w) if target.url else w.url(target.endpoint)
     seen: dict[int, int] = {}
+    refusals = []
 
     @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", target.examples)), deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
@@ -166,15 +277,52 @@ def test_hostile_input_never_breaks_a_form(app, f, target):
         shown = {k: (v[:40] if isinstance(v, str) else v) for k, v in form.items()}
         where = f"{target} {body} htmx={as_htmx} {shown}"
         assert r.status_code < 500, f"{where}: {r.status_code}"
+        # a refusal: a 4xx, or (forms that post and redirect back) a redirect carrying only an error message
+        flashes = _flashes(client) if r.status_code in (302, 303) else []
+        flash_refusal = any(c == "error" for c, _ in flashes) and not any(c == "success" for c, _ in flashes)
         if r.status_code >= 400:
             assert CYRILLIC.search(text), f"{where}: {r.status_code} without a message"
-            assert db_fingerprint() == before, f"{where}: a refused request changed the database"
             if r.status_code == 422 and target.method == "POST":
                 assert "field-error" in text, f"{where}: 422 without a message next to a field"
+        if flash_refusal:
+            assert all(CYRILLIC.search(m) for c, m in flashes if c == "error"), f"{where}: {flashes}"
+        if r.status_code >= 400 or flash_refusal or not target.saves:
+            refusals.append(r.status_code)
+            assert db_fingerprint() == before, f"{where}: a refused request changed the database"
+        if r.status_code in (301, 302, 303, 307, 308):
+            location = r.headers.get("Location", "")
+            assert location.startswith("/") and not location.startswith("//"), f"{where}: redirect to {location}"
         for value in form.values():
             for v in value if isinstance(value, list) else [value]:
                 if "<script>" in v or "onerror=" in v:
                     assert v not in text, f"{where}: input echoed unescaped"
 
     check()
-    assert any(code >= 400 for code in seen), f"nothing was refused: {seen}"
+    assert refusals, f"nothing was refused: {seen}"
+
+
+def _flashes(client) -> list[tuple[str, str]]:
+    """The messages a redirect left for the next page, (category, text)."""
+    with client.session_transaction() as sess:
+        return list(sess.get("_flashes", []))
+
+
+def test_buttons_without_a_form_ignore_junk(app, f):
+    """The NO_FORM endpoints read no field: junk fields, a hostile `next` and broken bodies change nothing about
+    that — never a 5xx, redirects stay on the site."""
+    from .access_matrix import rows_by_key
+
+    w = build_world(f)
+    rows = rows_by_key()
+    junk = {"x": "\x00\ufeff<script>", "next": "//evil.example/", "id": "99999999999999999999999", "value": "²"}
+    urls = {key: rows[key][0].build_url(w) for key in NO_FORM}  # before the deletes
+    for key in sorted(NO_FORM):
+        row = rows[key][0]
+        role = next(r for r in ("methodologist", "librarian_a", "anonymous") if row.expected(r) not in (403, 404))
+        for body in ("form", "json", "bad-bytes"):
+            client = visitor(app, w, role).client
+            r = send(client, FormTarget(key[0], role, {}), urls[key], junk, body, False)
+            assert r.status_code < 500, f"{key} {body}: {r.status_code}"
+            if r.status_code in (301, 302, 303, 307, 308):
+                location = r.headers["Location"]
+                assert location.startswith("/") and not location.startswith("//"), f"{key}: {location}"

@@ -26,7 +26,7 @@ def index():
     page = None
     if not flt.errors:
         raw_page = request.args.get("page", "")
-        number = int(raw_page) if raw_page.isdigit() and len(raw_page) <= 6 and int(raw_page) > 0 else 1
+        number = int(raw_page) if raw_page.isdecimal() and len(raw_page) <= 6 and int(raw_page) > 0 else 1
         page = db.paginate(entries_query(flt), page=number, per_page=PER_PAGE, max_per_page=PER_PAGE,
                            error_out=False)
     return render(

@@ -118,12 +118,12 @@ def parse_filters(args) -> AuditFilters:
         else:
             flt.errors["entity"] = "Неизвестный вид записи."
     if raw["id"]:
-        if raw["id"].isdigit() and len(raw["id"]) < 10:
+        if raw["id"].isdecimal() and len(raw["id"]) < 10:
             flt.entity_id = int(raw["id"])
         else:
             flt.errors["id"] = "Номер записи — целое число."
     if raw["user"]:
-        if raw["user"] == "system" or (raw["user"].isdigit() and len(raw["user"]) < 10):
+        if raw["user"] == "system" or (raw["user"].isdecimal() and len(raw["user"]) < 10):
             flt.user = raw["user"]
         else:
             flt.errors["user"] = "Неизвестный пользователь."

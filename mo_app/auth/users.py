@@ -17,7 +17,7 @@ login_manager.session_protection = "basic"
 def load_user(user_id: str):
     """Load the user if the session's version still matches and the account is active."""
     ident, _, version = user_id.partition(":")
-    if not ident.isdigit() or not version.isdigit():
+    if not ident.isdecimal() or not version.isdecimal():
         return None
     user = db.session.get(User, int(ident))
     if user is None or not user.active or user.session_version != int(version):

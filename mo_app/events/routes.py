@@ -71,13 +71,13 @@ def _filters() -> dict:
     goal = args.get("goal", "")
     month = args.get("month", "")
     month_first = None
-    if len(month) == 7 and month[4] == "-" and month[:4].isdigit() and month[5:].isdigit():
+    if len(month) == 7 and month[4] == "-" and month[:4].isdecimal() and month[5:].isdecimal():
         y, m = int(month[:4]), int(month[5:])
         if 1 <= m <= 12 and 1900 < y < 2200:
             month_first = date(y, m, 1)
     return {
         "kind": kind if kind in EVENT_KINDS else "",
-        "goal": int(goal) if goal.isdigit() else None,
+        "goal": int(goal) if goal.isdecimal() else None,
         "month": month if month_first else "",
         "month_first": month_first,
         "open": args.get("open") == "1",
@@ -164,7 +164,7 @@ def calendar():
     year = selected_year()
     raw = request.args.get("month", "")
     first = None
-    if len(raw) == 7 and raw[:4].isdigit() and raw[5:].isdigit() and raw[4] == "-" and 1 <= int(raw[5:]) <= 12:
+    if len(raw) == 7 and raw[:4].isdecimal() and raw[5:].isdecimal() and raw[4] == "-" and 1 <= int(raw[5:]) <= 12:
         first = date(int(raw[:4]), int(raw[5:]), 1)
     if first is None:
         t = services.today()
@@ -528,7 +528,7 @@ def search_librarians(event_id: int):
 def add_participants(event_id: int):
     """Sign up several librarians at once on their behalf (seats first, then the waiting list)."""
     event = get_event_or_404(event_id)
-    ids = [int(x) for x in request.form.getlist("user_id") if x.isdigit()]
+    ids = [int(x) for x in request.form.getlist("user_id") if x.isdecimal()]
     added, problems = [], []
     for uid in ids:
         try:
@@ -631,7 +631,7 @@ def add_walk_in(event_id: int):
     """A librarian who came without signing up: registered and marked present."""
     event = get_event_or_404(event_id)
     uid = request.form.get("user_id", "")
-    if not uid.isdigit():
+    if not uid.isdecimal():
         flash("Выберите, кто пришёл.", "error")
     else:
         try:

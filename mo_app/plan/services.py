@@ -107,7 +107,7 @@ def school_choices() -> list[tuple[int, str]]:
 def org_sort_key(org: Organization):
     """Schools by number (79 before 111), then by name."""
     number = org.number or ""
-    return (0, int(number), org.short_name) if number.isdigit() else (1, 0, org.short_name)
+    return (0, int(number), org.short_name) if number.isdecimal() else (1, 0, org.short_name)
 
 
 def save_purpose(year: SchoolYear, purpose: VisitPurpose | None, title: str, school_ids: list[int]) -> VisitPurpose:

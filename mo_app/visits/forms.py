@@ -35,6 +35,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _month_or_day(form, field):
+    if field.data and field.data not in {c[0] for c in field.choices or ()}:
+        raise ValidationError("Выберите месяц из списка.")
     if not form.month.data and not form.day.data and not form.day.errors:
         raise ValidationError("Укажите месяц или день посещения.")
 

@@ -148,8 +148,8 @@ def index():
 def plan_cell():
     """Plan a visit from a planner cell in one click; returns the updated cell."""
     form = CellPlanForm()
-    purpose = db.session.get(VisitPurpose, int(form.purpose.data)) if (form.purpose.data or "").isdigit() else None
-    school = db.session.get(Organization, int(form.school.data)) if (form.school.data or "").isdigit() else None
+    purpose = db.session.get(VisitPurpose, int(form.purpose.data)) if (form.purpose.data or "").isdecimal() else None
+    school = db.session.get(Organization, int(form.school.data)) if (form.school.data or "").isdecimal() else None
     if purpose is None or school is None:
         abort(404)
     year = purpose.year
@@ -190,9 +190,9 @@ def list_visits():
         .order_by(Visit.date_start, Visit.id)
     )
     args = {k: (request.args.get(k) or "").strip() for k in ("school", "purpose", "status", "month")}
-    if args["school"].isdigit():
+    if args["school"].isdecimal():
         query = query.where(Visit.organization_id == int(args["school"]))
-    if args["purpose"].isdigit():
+    if args["purpose"].isdecimal():
         query = query.where(Visit.purposes.any(VisitPurpose.id == int(args["purpose"])))
     elif args["purpose"] == "none":
         query = query.where(~Visit.purposes.any())
@@ -225,7 +225,7 @@ def new_visit():
     form.school.choices = [(0, "— выберите школу —")] + [(s.id, s.short_name) for s in schools]
     form.purposes.choices = [(p.id, p.title) for p in purposes]
     form.month.choices = [("", "—")] + services.month_choices(year.start_year)
-    if request.method == "GET" and request.args.get("school", "").isdigit():
+    if request.method == "GET" and request.args.get("school", "").isdecimal():
         form.school.data = int(request.args["school"])
     if form.validate_on_submit():
         school = next((s for s in schools if s.id == form.school.data), None)
@@ -280,12 +280,12 @@ def show(visit_id: int):
 def change_date(visit_id: int):
     """Set a new date (month or day); the old one is kept in the history."""
     visit = services.get_visit_or_404(visit_id, full=True)
+    if visit.status in ("finalised", "cancelled"):  # before the form: the page offers no date form then
+        return error_response(409, "Дату завершённого или отменённого посещения изменить нельзя.")
     form = DateForm()
     form.month.choices = [("", "—")] + services.month_choices(visit.year.start_year)
     if not form.validate_on_submit():
         return _show(visit, status=422, date_form=form)
-    if visit.status in ("finalised", "cancelled"):
-        return error_response(409, "Дату завершённого или отменённого посещения изменить нельзя.")
     services.change_date(visit, services.plan_date_from(form.month.data, form.day.data),
                          (form.reason.data or "").strip(), postpone=form.postpone.data)
     flash("Дата посещения изменена.", "success")
@@ -297,6 +297,8 @@ def change_date(visit_id: int):
 def edit_purposes(visit_id: int):
     """Change the purposes the visit serves."""
     visit = services.get_visit_or_404(visit_id, full=True)
+    if visit.status in ("finalised", "cancelled"):
+        return error_response(409, "Цели завершённого или отменённого посещения изменить нельзя.")
     form = PurposesForm()
     purposes = _year_purposes(visit.year_id)
     form.purposes.choices = [(p.id, p.title) for p in purposes]
@@ -314,11 +316,11 @@ def edit_purposes(visit_id: int):
 def mark_held(visit_id: int):
     """Mark the visit held (optionally on a given day) and start its report."""
     visit = services.get_visit_or_404(visit_id, full=True)
+    if visit.status not in ("planned", "postponed"):
+        return error_response(409, "Это посещение нельзя отметить проведённым (оно уже проведено или отменено).")
     form = HeldForm()
     if not form.validate_on_submit():
         return _show(visit, status=422, held_form=form)
-    if visit.status not in ("planned", "postponed", "held"):
-        return error_response(409, "Это посещение нельзя отметить проведённым.")
     services.mark_held(visit, form.day.data)
     flash("Посещение отмечено проведённым. Заполните справку.", "success")
     return redirect(url_for("visits.show", visit_id=visit.id, _anchor="report"), code=303)
@@ -329,11 +331,13 @@ def mark_held(visit_id: int):
 def cancel(visit_id: int):
     """Cancel the visit with a reason."""
     visit = services.get_visit_or_404(visit_id, full=True)
+    if visit.status == "finalised":
+        return error_response(409, "По посещению готова справка: отменить его нельзя.")
+    if visit.status == "cancelled":
+        return error_response(409, "Посещение уже отменено.")
     form = ReasonForm()
     if not form.validate_on_submit():
         return _show(visit, status=422, cancel_form=form)
-    if visit.status == "finalised":
-        return error_response(409, "По посещению готова справка: отменить его нельзя.")
     services.cancel_visit(visit, form.reason.data.strip())
     flash("Посещение отменено.", "success")
     return redirect(url_for("visits.show", visit_id=visit.id), code=303)
@@ -356,7 +360,7 @@ def restore(visit_id: int):
 
 def _posted_version() -> int | None:
     raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if raw.isdecimal() else None
 
 
 def _draft_report(visit_id: int) -> VisitReport:
@@ -525,7 +529,7 @@ def reports_pdf():
     """All finalised reports of a period (and of a school) in one PDF."""
     start, end = _parse_date("from"), _parse_date("to")
     raw_school = request.args.get("school", "")
-    school_id = int(raw_school) if raw_school.isdigit() else None
+    school_id = int(raw_school) if raw_school.isdecimal() else None
     own = services.own_school_id()
     if own is not None:
         school_id = own
@@ -616,7 +620,7 @@ def recommendations():
     overdue_only = request.args.get("overdue") == "1"
     own = services.own_school_id()
     raw_school = request.args.get("school", "")
-    school_id = own if own is not None else (int(raw_school) if raw_school.isdigit() else None)
+    school_id = own if own is not None else (int(raw_school) if raw_school.isdecimal() else None)
     page = db.paginate(services.recommendations_query(school_id, status, overdue_only, today),
                        per_page=PER_PAGE, error_out=False)
     return render(
@@ -627,18 +631,17 @@ def recommendations():
 
 
 def _rec_row(rec: Recommendation, status: int = 200, message: str | None = None, **forms):
-    """The recommendation's row (htmx) or back to the list with a flash message."""
-    if is_htmx():
+    """The recommendation's row (htmx; without htmx a page with the row, for a form with errors), or back to
+    the list with a flash message."""
+    if is_htmx() or status >= 400:
         rec = db.session.scalar(
             db.select(Recommendation).where(Recommendation.id == rec.id).options(
                 joinedload(Recommendation.organization),
                 joinedload(Recommendation.report).joinedload(VisitReport.visit),
             )
         )
-        return render_template("visits/_rec_row.html", rec=rec, today=date.today(), **forms), status
-    if status >= 400:
-        errors = [e for f in forms.values() for field in f for e in field.errors]
-        return error_response(status, " ".join(errors) or None)
+        template = "visits/_rec_row.html" if is_htmx() else "visits/rec_one.html"
+        return render_template(template, rec=rec, today=date.today(), **forms), status
     if message:
         flash(message, "success")
     return redirect(request.referrer if _local(request.referrer) else url_for("visits.recommendations"), code=303)
@@ -658,11 +661,11 @@ def _local(url: str | None) -> bool:
 def rec_done(rec_id: int):
     """The librarian marks a recommendation done, with a comment."""
     rec = services.get_recommendation_or_404(rec_id)
+    if rec.status not in ("open", "returned"):
+        return error_response(409, "Рекомендация уже отмечена.")
     form = DoneForm()
     if not form.validate_on_submit():
         return _rec_row(rec, 422, done_form=form)
-    if rec.status not in ("open", "returned"):
-        return error_response(409, "Рекомендация уже отмечена.")
     services.report_done(rec, form.comment.data.strip())
     return _rec_row(rec, message="Рекомендация отмечена выполненной.")
 
@@ -683,11 +686,11 @@ def rec_accept(rec_id: int):
 def rec_return(rec_id: int):
     """The methodologist returns a reported recommendation with a note."""
     rec = services.get_recommendation_or_404(rec_id)
+    if rec.status != "reported":
+        return error_response(409, "Вернуть можно только отмеченную выполненной рекомендацию.")
     form = ReturnForm()
     if not form.validate_on_submit():
         return _rec_row(rec, 422, return_form=form)
-    if rec.status != "reported":
-        return error_response(409, "Вернуть можно только отмеченную выполненной рекомендацию.")
     services.review(rec, accept=False, note=form.note.data.strip())
     return _rec_row(rec, message="Рекомендация возвращена.")
 

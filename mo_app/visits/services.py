@@ -326,7 +326,7 @@ def parse_report_form(form, report: VisitReport) -> dict:
             errors[f"item-{item.id}-result"] = "Выберите оценку из списка."
             result = item.result
         data["items"][item.id] = (result, text(f"item-{item.id}-remark", 2000))
-    indexes = sorted({int(k.split("-")[1]) for k in form if k.startswith("rec-") and k.split("-")[1].isdigit()})
+    indexes = sorted({int(k.split("-")[1]) for k in form if k.startswith("rec-") and k.split("-")[1].isdecimal()})
     for i in indexes[:200]:
         raw_id = form.get(f"rec-{i}-id", "")
         deadline_raw = (form.get(f"rec-{i}-deadline") or "").strip()
@@ -339,7 +339,7 @@ def parse_report_form(form, report: VisitReport) -> dict:
         data["recs"].append(
             {
                 "index": i,
-                "id": int(raw_id) if raw_id.isdigit() else None,
+                "id": int(raw_id) if raw_id.isdecimal() else None,
                 "text": text(f"rec-{i}-text", 4000),
                 "deadline": deadline,
                 "responsible": text(f"rec-{i}-responsible", MAX_LINE),
