@@ -9,7 +9,6 @@ from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..config import ROOT
 from ..dates import local_datetime, short_date
 from ..errors import error_response
 from ..exports import xlsx_response
@@ -39,12 +38,6 @@ STALE_MESSAGE = (
     "Ваши последние изменения НЕ сохранены: обновите страницу и внесите их снова."
 )
 ARCHIVE_MESSAGE = "Архивный год хранится так, как был записан: планировать в нём посещения нельзя."
-PRINT_CSS_PATH = ROOT / "static" / "css" / "visits-print.css"
-
-
-def _print_css() -> str:
-    """The area's print CSS, inlined into the PDF's HTML (WeasyPrint fetches nothing through printing.py)."""
-    return PRINT_CSS_PATH.read_text("utf-8")
 
 
 def _schools():
@@ -487,8 +480,7 @@ def _printable(visit_id: int) -> VisitReport:
 def _print_ctx(docs: list[dict], title: str) -> dict:
     from flask import current_app
 
-    return {"docs": docs, "title": title, "association": current_app.config["ASSOCIATION_NAME"],
-            "print_css": _print_css()}
+    return {"docs": docs, "title": title, "association": current_app.config["ASSOCIATION_NAME"]}
 
 
 @bp.route("/visits/<int:visit_id>/report")
@@ -593,8 +585,7 @@ def register_pdf():
     from flask import current_app
 
     return pdf_response("visits/print_register.html", "Журнал посещений.pdf", rows=rows, header=REGISTER_HEADER,
-                        start=start, end=end, association=current_app.config["ASSOCIATION_NAME"],
-                        print_css=_print_css())
+                        start=start, end=end, association=current_app.config["ASSOCIATION_NAME"])
 
 
 @bp.route("/visits/register.xlsx")
