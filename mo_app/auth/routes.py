@@ -2,6 +2,7 @@
 
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import User
@@ -12,6 +13,15 @@ from . import bp
 from .forms import LoginForm, PasswordChangeForm
 
 BAD_LOGIN = "Неверный логин или пароль."
+_dummy_hash: str | None = None
+
+
+def _spend_a_hash_check(password: str) -> None:
+    """Take as long for an unknown login as for a wrong password, so timing does not reveal logins."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = generate_password_hash("not-a-password", method="scrypt")
+    check_password_hash(_dummy_hash, password)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -25,6 +35,8 @@ def login():
             form.password.errors.append(throttled)
             return render("auth/login.html", form=form, status=429)
         user = db.session.scalar(db.select(User).where(User.login == form.login.data.strip().lower()))
+        if user is None:
+            _spend_a_hash_check(form.password.data)
         if user is None or not user.check_password(form.password.data) or not user.active:
             login_failed(form.login.data)
             form.password.errors.append(BAD_LOGIN)
