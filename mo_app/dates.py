@@ -67,6 +67,11 @@ def local_time(dt: datetime | None) -> str:
     return local_datetime(dt, "HH:mm")
 
 
+def today() -> date:
+    """Today in Moscow, whatever the server's clock zone."""
+    return datetime.now(_TZINFO).date()
+
+
 def school_year_start(d: date) -> int:
     """The school year a date belongs to, by its first calendar year (September starts it)."""
     return d.year if d.month >= 9 else d.year - 1

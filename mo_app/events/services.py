@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from sqlalchemy import case, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..dates import TZ, PlanDate
+from ..dates import PlanDate, today
 from ..extensions import db, write_lock
 from ..models import ConsultationRequest, Event, Notice, Registration, User
 from ..models.base import utcnow
@@ -30,14 +28,6 @@ class SignupError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
-
-
-def today() -> date:
-    """Today in Moscow (config MO_TODAY may pin it for demos and tests)."""
-    pinned = current_app.config.get("MO_TODAY") if has_app_context() else None
-    if pinned:
-        return pinned
-    return datetime.now(ZoneInfo(TZ)).date()
 
 
 # ---------------------------------------------------------------- state of an event

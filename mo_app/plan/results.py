@@ -16,13 +16,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import Integer, case, cast, func, literal, null, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..dates import TZ, month_name
+from ..dates import month_name, today
 from ..extensions import db
 from ..models import (
     BestPractice,
@@ -51,11 +50,6 @@ OUTCOMES = {
     "planned": "запланировано",
 }
 TARGET_STATES = {"met": "выполнено", "planned": "запланировано", "missed": "не выполнено", "none": "не запланировано"}
-
-
-def today() -> date:
-    """Today in Moscow."""
-    return datetime.now(ZoneInfo(TZ)).date()
 
 
 @dataclass
