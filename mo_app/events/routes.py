@@ -546,11 +546,7 @@ def add_participants(event_id: int):
         flash(msg + ".", "success")
     for p in problems:
         flash(p, "error")
-    if is_htmx():
-        event = get_event_or_404(event_id)
-        return render("events/_participants.html", fragment="events/_participants.html",
-                      **participants_context(event))
-    return redirect(url_for("events.participants", event_id=event_id), 303)
+    return _participants_reply(event_id)
 
 
 @bp.route("/events/<int:event_id>/participants/<int:reg_id>/remove", methods=["POST"])
@@ -586,6 +582,7 @@ def move_up(event_id: int, reg_id: int):
 
 
 def _participants_reply(event_id: int):
+    """The participants box for htmx, else back to the participants page."""
     if is_htmx():
         event = get_event_or_404(event_id)
         return render("events/_participants.html", fragment="events/_participants.html",
