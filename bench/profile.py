@@ -27,6 +27,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=20, help="requests to profile")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--post", action="store_true", help="POST as htmx does (CSRF checks off)")
+    parser.add_argument("--time", action="store_true", help="only time the requests (median, no profiler)")
     parser.add_argument("--login", help="another bench login than the role's (e.g. bench_lib2 for sign-ups)")
     args = parser.parse_args()
 
@@ -56,6 +57,15 @@ def main() -> None:
     print(f"{method} {args.path} as {login}: {resp.status_code}, {len(resp.data)} bytes, {len(seen)} statements")
     for i, statement in enumerate(seen, 1):
         print(f"  {i:2}. {' '.join(statement.split())[:160]}")
+    if args.time:
+        took = []
+        for _ in range(args.n):
+            started = time.perf_counter()
+            client.open(args.path, method=method, headers=headers)
+            took.append((time.perf_counter() - started) * 1000)
+        took.sort()
+        print(f"{took[len(took) // 2]:.1f} ms a request (in-process, median of {args.n}, min {took[0]:.1f})")
+        return
     started = time.perf_counter()
     profiler = cProfile.Profile()
     profiler.enable()
