@@ -6,15 +6,16 @@ from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from ..dates import local_datetime, short_date
 from ..errors import error_response
 from ..exports import xlsx_response
 from ..extensions import db
 from ..models import Organization, Recommendation, Visit, VisitPurpose, VisitReport, VisitTarget
-from ..models.visits import REC_STATUSES, VISIT_STATUSES
+from ..models.visits import REC_STATUSES, VISIT_STATUSES, visit_purpose_link
 from ..paging import page_of
 from ..printing import pdf_response
 from ..web import all_years, is_htmx, methodologist_required, render, role_required, selected_year
@@ -40,10 +41,64 @@ STALE_MESSAGE = (
 ARCHIVE_MESSAGE = "Архивный год хранится так, как был записан: планировать в нём посещения нельзя."
 
 
+# --- template helpers ---------------------------------------------------------------------------
+
+
+_BADGES = {
+    "finalised": Markup('<span class="badge ok">справка готова</span>'),
+    "held": Markup('<span class="badge warn">проведено</span>'),
+    "cancelled": Markup('<span class="badge bad">отменено</span>'),
+    "postponed": Markup('<span class="badge warn">перенесено</span>'),
+    "planned": Markup('<span class="badge">запланировано</span>'),
+}
+_HELD_DRAFT = Markup('<span class="badge warn">проведено, справка — черновик</span>')
+
+
+@bp.app_template_global()
+def visit_badge(visit: Visit) -> Markup:
+    """The visit's state as a badge (a fixed piece of markup for each state; a function, not a macro, as the
+    planner and the lists show one for every visit)."""
+    if visit.status == "held" and visit.report is not None:
+        return _HELD_DRAFT
+    return _BADGES.get(visit.status, _BADGES["planned"])
+
+
+def url_pattern(endpoint: str, arg: str) -> str:
+    """The URL of `endpoint` for any id as a `%`-pattern ("/recommendations/%d/done"): one url_for a table,
+    not one a row."""
+    marker = 7654321
+    return url_for(endpoint, **{arg: marker}).replace("%", "%%").replace(str(marker), "%d", 1)
+
+
+@bp.app_template_global()
+def rec_urls() -> dict[str, str]:
+    """The links of a recommendation row, as patterns for its id (the visit's id for `visit`)."""
+    return {
+        "visit": url_pattern("visits.show", "visit_id"),
+        "done": url_pattern("visits.rec_done", "rec_id"),
+        "accept": url_pattern("visits.rec_accept", "rec_id"),
+        "back": url_pattern("visits.rec_return", "rec_id"),
+    }
+
+
+# --- shared pieces -------------------------------------------------------------------------------
+
+
 def _schools():
     return db.session.scalars(
         db.select(Organization).where(Organization.kind == "school", Organization.is_active.is_(True))
         .order_by(Organization.short_name)
+    ).all()
+
+
+def _school_options() -> list[tuple[int, str]]:
+    """(id, short name) of the active schools, for a filter's school select: a city has 700 of them, so they
+    are read as plain rows (not ORM objects) and the template loops over the tuples."""
+    org = Organization.__table__
+    return db.session.execute(
+        db.select(org.c.id, org.c.short_name)
+        .where(org.c.kind == "school", org.c.is_active.is_(True))
+        .order_by(org.c.short_name)
     ).all()
 
 
@@ -70,21 +125,25 @@ def planner_context(year) -> dict:
     """Rows are schools, columns the year's purposes; cells hold the visits for that purpose.
 
     The schools (the plan's targets, then those visited, in visit order) are paged 50 a page and can be
-    searched by name (`?q=`); only the page's visits are loaded, so a city's 700 schools cost what 50 do."""
-    purposes = db.session.scalars(
-        db.select(VisitPurpose)
+    searched by name (`?q=`); only the page's schools and visits are loaded as objects, the targets and the
+    visit order are read as plain rows, so a city's 700 schools cost what 50 do."""
+    purposes = _year_purposes(year.id)
+    targets_by_purpose: dict[int, list[int]] = {}
+    for purpose_id, org_id in db.session.execute(
+        db.select(VisitTarget.purpose_id, VisitTarget.organization_id)
+        .join(VisitPurpose, VisitPurpose.id == VisitTarget.purpose_id)
         .where(VisitPurpose.year_id == year.id)
-        .options(selectinload(VisitPurpose.targets).joinedload(VisitTarget.organization))
-        .order_by(VisitPurpose.position)
-    ).all()
+        .order_by(VisitTarget.position, VisitTarget.id)
+    ):
+        targets_by_purpose.setdefault(purpose_id, []).append(org_id)
     own = services.own_school_id()
     order: dict[int, None] = {}  # school ids in planner order (a dict keeps the first place)
     targets = set()
     for purpose in purposes:
-        for target in purpose.targets:
-            targets.add((target.organization_id, purpose.id))
-            if own is None or target.organization_id == own:
-                order.setdefault(target.organization_id)
+        for org_id in targets_by_purpose.get(purpose.id, ()):
+            targets.add((org_id, purpose.id))
+            if own is None or org_id == own:
+                order.setdefault(org_id)
     visited = db.session.execute(
         services.visible_visits().with_only_columns(Visit.organization_id)
         .where(Visit.year_id == year.id).order_by(Visit.date_start, Visit.id)
@@ -104,28 +163,38 @@ def planner_context(year) -> dict:
         ids = [i for i in ids if i in found]
     page = page_of(ids)
     shown = set(page.items)
-    visits = db.session.scalars(
-        services.visible_visits()
-        .where(Visit.year_id == year.id, Visit.organization_id.in_(shown))
-        .options(joinedload(Visit.organization), selectinload(Visit.purposes), selectinload(Visit.report))
-        .order_by(Visit.date_start, Visit.id)
-    ).all() if shown else []
     orgs: dict[int, Organization] = {}
-    for purpose in purposes:
-        for target in purpose.targets:
-            orgs.setdefault(target.organization_id, target.organization)
     cells: dict[tuple[int, int], list[Visit]] = {}
     other: dict[int, list[Visit]] = {}
-    for visit in visits:
-        orgs.setdefault(visit.organization_id, visit.organization)
-        if not visit.purposes:
-            other.setdefault(visit.organization_id, []).append(visit)
-        for p in visit.purposes:
-            cells.setdefault((visit.organization_id, p.id), []).append(visit)
+    if shown:
+        orgs = {o.id: o for o in db.session.scalars(
+            db.select(Organization).where(Organization.id.in_(shown))
+        )}
+        visits = db.session.scalars(
+            services.visible_visits()
+            .where(Visit.year_id == year.id, Visit.organization_id.in_(shown))
+            .options(
+                load_only(Visit.organization_id, Visit.date_kind, Visit.date_start, Visit.date_end, Visit.status),
+                joinedload(Visit.report).load_only(VisitReport.status),
+            )
+            .order_by(Visit.date_start, Visit.id)
+        ).all()
+        served: dict[int, list[int]] = {}  # visit id → the purposes it serves
+        if visits:
+            for visit_id, purpose_id in db.session.execute(
+                db.select(visit_purpose_link.c.visit_id, visit_purpose_link.c.purpose_id)
+                .where(visit_purpose_link.c.visit_id.in_([v.id for v in visits]))
+            ):
+                served.setdefault(visit_id, []).append(purpose_id)
+        for visit in visits:
+            if visit.id not in served:
+                other.setdefault(visit.organization_id, []).append(visit)
+            for purpose_id in served.get(visit.id, ()):
+                cells.setdefault((visit.organization_id, purpose_id), []).append(visit)
     return {
         "year": year, "years": all_years(), "purposes": purposes, "schools": [orgs[i] for i in page.items],
         "cells": cells, "other": other, "targets": targets, "months": services.month_choices(year.start_year),
-        "visit_count": len(visited), "page": page, "q": q,
+        "visit_count": len(visited), "page": page, "q": q, "visit_url": url_pattern("visits.show", "visit_id"),
     }
 
 
@@ -179,7 +248,10 @@ def list_visits():
     query = (
         services.visible_visits()
         .where(Visit.year_id == year.id)
-        .options(joinedload(Visit.organization), selectinload(Visit.purposes), selectinload(Visit.report))
+        .options(
+            joinedload(Visit.organization), selectinload(Visit.purposes),
+            selectinload(Visit.report).load_only(VisitReport.status, VisitReport.acknowledged_at),
+        )
         .order_by(Visit.date_start, Visit.id)
     )
     args = {k: (request.args.get(k) or "").strip() for k in ("school", "purpose", "status", "month")}
@@ -197,12 +269,18 @@ def list_visits():
         query = query.where(Visit.date_start >= when.start, Visit.date_start <= last)
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     own = services.own_school_id()
-    schools = _schools() if own is None else []
     return render(
         "visits/list.html", fragment="visits/_list.html", page=page, year=year, years=all_years(), args=args,
-        schools=schools, purposes=_year_purposes(year.id), statuses=VISIT_STATUSES,
+        schools=_school_options() if own is None else [], selected_school=_number(args["school"]),
+        purposes=_year_purposes(year.id), statuses=VISIT_STATUSES,
         months=services.month_choices(year.start_year),
+        urls={"show": url_pattern("visits.show", "visit_id"), "report": url_pattern("visits.print_report", "visit_id")},
     )
+
+
+def _number(raw: str) -> int | None:
+    """`raw` as a number if it is one written plainly ("12", not "012"), else None."""
+    return int(raw) if raw.isascii() and raw.isdigit() and str(int(raw)) == raw else None
 
 
 @bp.route("/visits/new", methods=["GET", "POST"])
@@ -612,13 +690,20 @@ def recommendations():
     own = services.own_school_id()
     raw_school = request.args.get("school", "")
     school_id = own if own is not None else (int(raw_school) if raw_school.isdecimal() else None)
-    page = db.paginate(services.recommendations_query(school_id, status, overdue_only, today),
-                       per_page=PER_PAGE, error_out=False)
+    page, counts = services.recommendations_page(school_id, status, overdue_only, today, _page_number(), PER_PAGE)
     return render(
         "visits/recommendations.html", fragment="visits/_recommendations.html", page=page, today=today,
-        rec_status=status, overdue_only=overdue_only, school_id=school_id, schools=_schools() if own is None else [],
-        counts=services.recommendation_counts(school_id), statuses=REC_STATUSES,
+        rec_status=status, overdue_only=overdue_only, school_id=school_id,
+        schools=_school_options() if own is None else [], counts=counts, statuses=REC_STATUSES,
     )
+
+
+def _page_number() -> int:
+    """`?page=N` as db.paginate reads it: a number from 1 (anything else is the first page)."""
+    try:
+        return max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        return 1
 
 
 def _rec_row(rec: Recommendation, status: int = 200, message: str | None = None, **forms):
@@ -631,8 +716,9 @@ def _rec_row(rec: Recommendation, status: int = 200, message: str | None = None,
                 joinedload(Recommendation.report).joinedload(VisitReport.visit),
             )
         )
-        template = "visits/_rec_row.html" if is_htmx() else "visits/rec_one.html"
-        return render_template(template, rec=rec, today=date.today(), **forms), status
+        if is_htmx():
+            return render_template("visits/_rec_rows.html", recs=[rec], today=date.today(), **forms), status
+        return render_template("visits/rec_one.html", rec=rec, today=date.today(), **forms), status
     if message:
         flash(message, "success")
     return redirect(request.referrer if _local(request.referrer) else url_for("visits.recommendations"), code=303)
