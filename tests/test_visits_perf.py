@@ -273,3 +273,29 @@ def test_visit_list_links(client, f, login_as, planner):
     assert f'<a href="/visits/{done.id}/report" hx-boost="false">справка</a>' in text
     assert text.count("справка — черновик") == 1 and text.count("черновик</td>") == 1
     assert db.session.scalar(db.select(db.func.count()).select_from(Visit)) == 5
+
+
+def _row(html: str, rec_id: int) -> str:
+    html = re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', html)
+    row = re.search(rf'<tr id="rec-{rec_id}".*?</tr>', html, re.S).group(0)
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", row))
+
+
+def test_a_changed_recommendation_row_is_the_lists_row(client, f, login_as, recs):
+    """After a change the htmx reply (and the full page of a form with errors) draw the row the list draws."""
+    lib = f.librarian(recs["a"])
+    rec = db.session.scalar(db.select(Recommendation).join(Recommendation.report).where(
+        Recommendation.status == "open", Recommendation.organization_id == recs["a"].id,
+        VisitReport.status == "final"))
+    login_as(lib)
+    bad = client.post(f"/recommendations/{rec.id}/done", data={"comment": ""})
+    assert bad.status_code == 422 and "<html" in bad.get_data(as_text=True)
+    assert "Опишите, что сделано." in _row(bad.get_data(as_text=True), rec.id)
+    reply = client.post(f"/recommendations/{rec.id}/done", data={"comment": "Каталог начат."}, headers=htmx())
+    listed = client.get("/recommendations").get_data(as_text=True)
+    assert _row(reply.get_data(as_text=True), rec.id) == _row(listed, rec.id)
+    login_as(f.methodologist())
+    reply = client.post(f"/recommendations/{rec.id}/return", data={"note": "Ещё нет."}, headers=htmx())
+    visit_page = client.get(f"/visits/{rec.report.visit_id}").get_data(as_text=True)
+    assert _row(reply.get_data(as_text=True), rec.id) == _row(visit_page, rec.id)
+    assert "Ещё нет." in _row(visit_page, rec.id)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from ..dates import local_datetime, short_date
+from ..dates import PlanDate, local_datetime, short_date
 from ..errors import error_response
 from ..exports import xlsx_response
 from ..extensions import db
@@ -54,13 +55,26 @@ _BADGES = {
 _HELD_DRAFT = Markup('<span class="badge warn">проведено, справка — черновик</span>')
 
 
+def state_badge(status: str, has_report: bool) -> Markup:
+    """A visit's state as a badge: a fixed piece of markup for each state."""
+    if status == "held" and has_report:
+        return _HELD_DRAFT
+    return _BADGES.get(status, _BADGES["planned"])
+
+
 @bp.app_template_global()
 def visit_badge(visit: Visit) -> Markup:
-    """The visit's state as a badge (a fixed piece of markup for each state; a function, not a macro, as the
-    planner and the lists show one for every visit)."""
-    if visit.status == "held" and visit.report is not None:
-        return _HELD_DRAFT
-    return _BADGES.get(visit.status, _BADGES["planned"])
+    """The visit's state badge (a function, not a macro, as the lists show one for every visit)."""
+    return state_badge(visit.status, visit.status == "held" and visit.report is not None)
+
+
+class PlannerVisit(NamedTuple):
+    """A visit as a planner cell shows it (read as a plain row: a page has some 200)."""
+
+    id: int
+    organization_id: int
+    date_text: str
+    badge: Markup
 
 
 def url_pattern(endpoint: str, arg: str) -> str:
@@ -102,6 +116,21 @@ def _school_options() -> list[tuple[int, str]]:
     ).all()
 
 
+def _year_and_years():
+    """The year `?year=` chooses, picked as web.selected_year picks it (404 alike), and every year for the
+    selector: one query instead of two."""
+    years = all_years()
+    raw = request.args.get("year", "")
+    year = None
+    if raw.isdecimal():
+        year = next((y for y in years if y.start_year == int(raw)), None)
+    elif not raw:  # web.current_year: the one marked current, else the latest
+        year = min(years, key=lambda y: (not y.is_current, -y.start_year), default=None)
+    if year is None:
+        abort(404)
+    return year, years
+
+
 def _year_purposes(year_id: int) -> list[VisitPurpose]:
     return db.session.scalars(
         db.select(VisitPurpose).where(VisitPurpose.year_id == year_id).order_by(VisitPurpose.position)
@@ -121,7 +150,7 @@ def _parse_date(name: str) -> date | None:
 # --- the planner and the list -------------------------------------------------------------------
 
 
-def planner_context(year) -> dict:
+def planner_context(year, years) -> dict:
     """Rows are schools, columns the year's purposes; cells hold the visits for that purpose.
 
     The schools (the plan's targets, then those visited, in visit order) are paged 50 a page and can be
@@ -144,10 +173,13 @@ def planner_context(year) -> dict:
             targets.add((org_id, purpose.id))
             if own is None or org_id == own:
                 order.setdefault(org_id)
-    visited = db.session.execute(
-        services.visible_visits().with_only_columns(Visit.organization_id)
-        .where(Visit.year_id == year.id).order_by(Visit.date_start, Visit.id)
-    ).scalars().all()
+    table = Visit.__table__  # the year's ~2,000 visits: plain rows (no ORM), from the (year, date, id) index
+    visited_query = (
+        db.select(table.c.organization_id).where(table.c.year_id == year.id).order_by(table.c.date_start, table.c.id)
+    )
+    if own is not None:  # as services.visible_visits(): a librarian sees their own school's visits only
+        visited_query = visited_query.where(table.c.organization_id == own)
+    visited = db.session.execute(visited_query).scalars().all()
     for org_id in visited:
         order.setdefault(org_id)
     q = (request.args.get("q") or "").strip()[:100]
@@ -164,21 +196,26 @@ def planner_context(year) -> dict:
     page = page_of(ids)
     shown = set(page.items)
     orgs: dict[int, Organization] = {}
-    cells: dict[tuple[int, int], list[Visit]] = {}
-    other: dict[int, list[Visit]] = {}
+    cells: dict[tuple[int, int], list[PlannerVisit]] = {}
+    other: dict[int, list[PlannerVisit]] = {}
     if shown:
         orgs = {o.id: o for o in db.session.scalars(
             db.select(Organization).where(Organization.id.in_(shown))
         )}
-        visits = db.session.scalars(
-            services.visible_visits()
-            .where(Visit.year_id == year.id, Visit.organization_id.in_(shown))
-            .options(
-                load_only(Visit.organization_id, Visit.date_kind, Visit.date_start, Visit.date_end, Visit.status),
-                joinedload(Visit.report).load_only(VisitReport.status),
-            )
-            .order_by(Visit.date_start, Visit.id)
-        ).all()
+        report = VisitReport.__table__
+        visits_query = (
+            db.select(table.c.id, table.c.organization_id, table.c.date_kind, table.c.date_start, table.c.date_end,
+                      table.c.status, report.c.id.is_not(None))
+            .outerjoin(report, report.c.visit_id == table.c.id)
+            .where(table.c.year_id == year.id, table.c.organization_id.in_(shown))
+            .order_by(table.c.date_start, table.c.id)
+        )
+        if own is not None:
+            visits_query = visits_query.where(table.c.organization_id == own)
+        visits = [
+            PlannerVisit(visit_id, org_id, PlanDate(kind, start, end).text(), state_badge(status, has_report))
+            for visit_id, org_id, kind, start, end, status, has_report in db.session.execute(visits_query)
+        ]
         served: dict[int, list[int]] = {}  # visit id → the purposes it serves
         if visits:
             for visit_id, purpose_id in db.session.execute(
@@ -192,7 +229,7 @@ def planner_context(year) -> dict:
             for purpose_id in served.get(visit.id, ()):
                 cells.setdefault((visit.organization_id, purpose_id), []).append(visit)
     return {
-        "year": year, "years": all_years(), "purposes": purposes, "schools": [orgs[i] for i in page.items],
+        "year": year, "years": years, "purposes": purposes, "schools": [orgs[i] for i in page.items],
         "cells": cells, "other": other, "targets": targets, "months": services.month_choices(year.start_year),
         "visit_count": len(visited), "page": page, "q": q, "visit_url": url_pattern("visits.show", "visit_id"),
     }
@@ -202,7 +239,7 @@ def planner_context(year) -> dict:
 @role_required(*ANY_ROLE)
 def index():
     """The visits planner of a school year: schools × the plan's purposes, 50 schools a page."""
-    return render("visits/index.html", **planner_context(selected_year()))
+    return render("visits/index.html", **planner_context(*_year_and_years()))
 
 
 @bp.route("/visits/plan-cell", methods=["POST"])
@@ -244,13 +281,13 @@ def _cell_visits(school_id: int, purpose_id: int) -> list[Visit]:
 @role_required(*ANY_ROLE)
 def list_visits():
     """All visits of the year as a list, with filters: school, purpose, status, month."""
-    year = selected_year()
+    year, years = _year_and_years()
     query = (
         services.visible_visits()
         .where(Visit.year_id == year.id)
         .options(
             joinedload(Visit.organization), selectinload(Visit.purposes),
-            selectinload(Visit.report).load_only(VisitReport.status, VisitReport.acknowledged_at),
+            joinedload(Visit.report).load_only(VisitReport.status, VisitReport.acknowledged_at),
         )
         .order_by(Visit.date_start, Visit.id)
     )
@@ -270,7 +307,7 @@ def list_visits():
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     own = services.own_school_id()
     return render(
-        "visits/list.html", fragment="visits/_list.html", page=page, year=year, years=all_years(), args=args,
+        "visits/list.html", fragment="visits/_list.html", page=page, year=year, years=years, args=args,
         schools=_school_options() if own is None else [], selected_school=_number(args["school"]),
         purposes=_year_purposes(year.id), statuses=VISIT_STATUSES,
         months=services.month_choices(year.start_year),

@@ -136,7 +136,9 @@ def visit_page_context(visit: Visit) -> dict:
             Registration.event_id.in_(year_events),
         ))
         .outerjoin(Event, Event.id == Registration.event_id)
-        .options(contains_eager(Registration.event))
+        .options(contains_eager(Registration.event).load_only(
+            Event.kind, Event.title, Event.date_kind, Event.date_start, Event.date_end, Event.date_time,
+        ))
         .where(User.organization_id == visit.organization_id, User.role == "librarian", User.active.is_(True))
         .order_by(User.last_name, User.id, Event.date_start, Event.id)
     ).all()
@@ -151,7 +153,10 @@ def visit_page_context(visit: Visit) -> dict:
     earlier_query = (
         db.select(Visit)
         .where(Visit.organization_id == visit.organization_id, Visit.id != visit.id)
-        .options(selectinload(Visit.purposes), joinedload(Visit.report), joinedload(Visit.year))
+        .options(
+            selectinload(Visit.purposes), joinedload(Visit.report).load_only(VisitReport.status),
+            joinedload(Visit.year),
+        )
         .order_by(Visit.date_start.desc(), Visit.id.desc())
     )
     if visit.date_start is not None:
@@ -166,7 +171,10 @@ def visit_page_context(visit: Visit) -> dict:
             VisitReport.status == "final",
             VisitReport.visit_id != visit.id,
         )
-        .options(joinedload(Recommendation.report).joinedload(VisitReport.visit))
+        .options(
+            joinedload(Recommendation.report).load_only(VisitReport.visit_id)
+            .joinedload(VisitReport.visit).load_only(Visit.date_kind, Visit.date_start, Visit.date_end),
+        )
         .order_by(Recommendation.deadline, Recommendation.id)
     ).all()
     purposes = []
