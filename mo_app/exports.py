@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from flask import Response
 
-from .printing import download_headers
+from .printing import document_slot, download_headers
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,28 +39,29 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]], 
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    wb.remove(wb.active)
-    for title, header, rows in sheets:
-        ws = wb.create_sheet(title=title[:31])
-        ws.append([safe_cell(h) for h in header])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        lengths = [len(str(h)) for h in header]
-        for row in rows:
-            values = [safe_cell(v) for v in row]
-            ws.append(values)
-            for i, v in enumerate(values):
-                lengths[i] = max(lengths[i], min(len(str(v)), 60))
-        for i, length in enumerate(lengths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(i, max(6, length + 2))
-        for row in ws.iter_rows(min_row=2):
-            for cell in row:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    with document_slot():
+        wb = Workbook()
+        wb.remove(wb.active)
+        for title, header, rows in sheets:
+            ws = wb.create_sheet(title=title[:31])
+            ws.append([safe_cell(h) for h in header])
+            for cell in ws[1]:
+                cell.font = Font(bold=True)
+            lengths = [len(str(h)) for h in header]
+            for row in rows:
+                values = [safe_cell(v) for v in row]
+                ws.append(values)
+                for i, v in enumerate(values):
+                    lengths[i] = max(lengths[i], min(len(str(v)), 60))
+            for i, length in enumerate(lengths, start=1):
+                ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(i, max(6, length + 2))
+            for row in ws.iter_rows(min_row=2):
+                for cell in row:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.freeze_panes = "A2"
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
 
 
 def xlsx_response(filename: str, sheets, widths: dict | None = None) -> Response:

@@ -33,3 +33,52 @@ def test_pdf_with_local_stylesheet_and_cyrillic(app, tmp_path):
     assert "Справка по итогам посещения" in text
     assert "стр. 1 из 1" in text
     assert "Колонтитул из CSS" in text  # the linked /static/ stylesheet was applied
+
+
+def test_documents_are_built_one_at_a_time_and_all_finish(app):
+    """Six threads ask for PDFs and spreadsheets at once: every one gets its whole document, and no two
+    builds overlap in the process (each build holds tens of MB; eight at once made a worker 330 MB)."""
+    import threading
+
+    import weasyprint
+
+    from mo_app.exports import xlsx_bytes
+
+    real_write_pdf = weasyprint.HTML.write_pdf
+    inside, most, lock = 0, 0, threading.Lock()
+
+    def counting_write_pdf(self, *args, **kwargs):
+        nonlocal inside, most
+        with lock:
+            inside += 1
+            most = max(most, inside)
+        try:
+            return real_write_pdf(self, *args, **kwargs)
+        finally:
+            with lock:
+                inside -= 1
+
+    results, errors = [], []
+
+    def build(i: int):
+        try:
+            with app.test_request_context():
+                if i % 2:
+                    results.append(xlsx_bytes([("Лист", ["№"], [[i]])])[:2])
+                else:
+                    results.append(render_pdf("print_base.html")[:4])
+        except Exception as exc:  # noqa: BLE001 — the assertion below names it
+            errors.append(exc)
+
+    weasyprint.HTML.write_pdf = counting_write_pdf
+    try:
+        threads = [threading.Thread(target=build, args=(i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        weasyprint.HTML.write_pdf = real_write_pdf
+    assert not errors
+    assert sorted(results) == [b"%PDF"] * 3 + [b"PK"] * 3
+    assert most == 1
