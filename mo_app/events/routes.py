@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from ..dates import month_name
 from ..exports import csv_response, xlsx_response
 from ..extensions import db
-from ..models import BestPractice, ConsultationRequest, Event, Notice, Organization, Registration, User
+from ..models import BestPractice, ConsultationRequest, Event, Notice, Organization, Registration, SchoolYear, User
 from ..models.base import utcnow
 from ..models.events import CONSULTATION_STATUSES, EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_WAITING
 from ..paging import page_of
@@ -95,56 +95,62 @@ def _year_months(year) -> list[tuple[str, str]]:
     return out
 
 
+def _year_among(years: list) -> SchoolYear:
+    """selected_year() picked from the years already loaded for the year switch (no second query)."""
+    raw = request.args.get("year", "")
+    year = None
+    if raw.isdecimal():
+        year = next((y for y in years if y.start_year == int(raw)), None)
+    elif not raw:
+        year = min(years, key=lambda y: (not y.is_current, -y.start_year), default=None)
+    if year is None:
+        abort(404)
+    return year
+
+
+def url_pattern(endpoint: str, **values) -> str:
+    """The URL of `endpoint` for any event as a `%`-pattern ("/events/%d/register"): one url_for a page,
+    not one a row."""
+    marker = 7654321
+    url = url_for(endpoint, event_id=marker, **values).replace("%", "%%")
+    return url.replace(str(marker), "%d", 1)
+
+
 def list_context() -> dict:
-    """Everything /events shows: the year's events filtered, grouped by month, with seats and my state."""
-    year = selected_year()
+    """Everything /events shows: the year's events filtered, grouped by month, with seats and my state.
+
+    Filters, plan order and paging run in SQL on (id, is past) pairs of the whole year; the 50 shown are read
+    as plain columns with their venue, seats and my state in one more query (no ORM objects)."""
+    years = all_years()
+    year = _year_among(years)
     flt = _filters()
-    q = (
-        db.select(Event)
-        .options(joinedload(Event.venue), joinedload(Event.goal))  # .year: the loaded `year`, no query
-        .where(Event.year_id == year.id)
+    rows = services.list_rows(
+        year, kind=flt["kind"], goal_id=flt["goal"], month=flt["month_first"], open_only=flt["open"],
+        mine_of=current_user if flt["mine"] else None,
     )
-    if flt["kind"]:
-        q = q.where(Event.kind == flt["kind"])
-    if flt["goal"]:
-        q = q.where(Event.goal_id == flt["goal"])
-    events = db.session.scalars(q).unique().all()
-    if flt["month_first"]:
-        events = [e for e in events if services.overlaps_month(e.plan_date, flt["month_first"])]
-    before_open = events
-    if flt["open"]:
-        events = [e for e in events if services.signup_refusal(e) is None]
-    states = None
-    if flt["mine"]:
-        states = services.my_states(current_user, [e.id for e in events])
-        events = [e for e in events if states.get(e.id) and states[e.id].status in (REG_REGISTERED, REG_WAITING)]
-    events.sort(key=services.event_sort_key)
     # 50 events a page, month headings kept; without ?page= the current year opens on its next events.
     default = 1
     if year.is_current and not flt["month_first"]:
-        upcoming = next((i for i, e in enumerate(events) if not services.is_past(e)), 0)
+        upcoming = next((i for i, (_, past) in enumerate(rows) if not past), 0)
         default = upcoming // PER_PAGE + 1
-    page = page_of(events, per_page=PER_PAGE, default=default)
-    shown = page.items
-    # Seats and my state of the shown events; when the filters leave none, of a few others all the same,
-    # so the page always costs the same statements (tests/test_events_queries.py holds it).
-    basis = shown or before_open[:PER_PAGE]
-    if states is None:
-        states = services.my_states(current_user, [e.id for e in basis])
+    page = page_of(rows, per_page=PER_PAGE, default=default)
+    shown = services.shown_events([eid for eid, _ in page.items], current_user, year)
     return {
         "year": year,
-        "years": all_years(),
+        "years": years,
         "filters": flt,
-        "groups": services.group_by_month(shown),
-        "count": len(events),
+        "groups": services.group_by_month(shown, in_order=True),
+        "count": len(rows),
         "page": page,
-        "seats_by_id": services.seats_for(basis),
-        "states_by_id": states,
-        "refusals": {e.id: services.signup_refusal(e) for e in shown},
-        "cancel_refusals": {e.id: services.self_cancel_refusal(e) for e in shown},
         "kinds": EVENT_KINDS,
-        "goals": year.goals,
         "months": _year_months(year),
+        "urls": {
+            "show": url_pattern("events.show"),
+            "register": url_pattern("events.register"),
+            "cancel": url_pattern("events.cancel_registration"),
+            "participants": url_pattern("events.participants"),
+            "consultations": url_for("events.consultations"),
+        },
     }
 
 
@@ -790,11 +796,4 @@ def handle_consultation(req_id: int):
 @bp.app_template_global()
 def signup_seats_text(seats) -> str:
     """«осталось 3 места из 20», «мест нет», «без ограничения мест»."""
-    from ..dates import plural
-
-    if seats.capacity is None:
-        return "без ограничения мест"
-    if seats.left == 0:
-        return f"мест нет (всего {seats.capacity})"
-    return f"осталось {seats.left} {plural(seats.left, 'место', 'места', 'мест')} из {seats.capacity}"
-
+    return services.seats_text(seats)

@@ -6,17 +6,18 @@ Every check-then-write runs inside ``write_lock()`` (BEGIN IMMEDIATE on SQLite) 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
-from sqlalchemy import case, func
+from sqlalchemy import case, extract, false, func, literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..dates import PlanDate, today
 from ..extensions import db, write_lock
-from ..models import ConsultationRequest, Event, Notice, Registration, User
+from ..models import ConsultationRequest, Event, Goal, Notice, Organization, Registration, User
 from ..models.base import utcnow
-from ..models.events import REG_CANCELLED, REG_REGISTERED, REG_WAITING
+from ..models.events import EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_WAITING
 
 ATTENDANCE_VALUES = ("present", "absent", "excused")
 
@@ -469,19 +470,194 @@ def event_sort_key(ev: Event):
     return (rank, start, ev.date_time or datetime.min.time(), ev.goal.position if ev.goal else 0, ev.position, ev.id)
 
 
-def group_by_month(events) -> list[MonthGroup]:
-    """Events grouped under month headings, in plan order."""
+def plan_order() -> tuple:
+    """`event_sort_key` as ORDER BY terms (the query outer-joins Goal): whole-year events first, then dated
+    ones by their start, undated last; then the time of day (none = midnight), goal position, position, id."""
+    return (
+        case((Event.date_kind == "year", 0), (Event.date_start.is_(None), 2), else_=1),
+        case((Event.date_kind == "year", None), else_=Event.date_start),
+        func.coalesce(Event.date_time, literal(time(0))),
+        func.coalesce(Goal.position, 0),
+        Event.position,
+        Event.id,
+    )
+
+
+def _ends_on_or_after(day, month_first, month_number):
+    """SQL for `PlanDate.last_day >= day` (`month_first`: the first of day's month, `month_number`: its
+    year * 12 + month). A day is its own last day; a month, span or year lasts to the end of its last month,
+    which is on or after `day` exactly when that month starts on or after `month_first`; a whole year
+    without its last month lasts to the end of May of the next calendar year."""
+    return db.or_(
+        db.and_(Event.date_kind.in_(("day", "datetime")), Event.date_start >= day),
+        db.and_(Event.date_kind.not_in(("day", "datetime")), Event.date_kind != "year",
+                func.coalesce(Event.date_end, Event.date_start) >= month_first),
+        db.and_(Event.date_kind == "year", Event.date_end >= month_first),
+        db.and_(Event.date_kind == "year", Event.date_end.is_(None),
+                extract("year", Event.date_start) * 12 + 17 >= month_number),
+    )
+
+
+def _month_number(d: date) -> int:
+    return d.year * 12 + d.month
+
+
+@lru_cache(maxsize=64)
+def _list_statement(kind: bool, goal: bool, month: bool, open_only: bool, archive: bool, mine: bool | None):
+    """The list query for a set of filters, built once (bound parameters: year_id, today, today_month,
+    today_number, kind, goal_id, month_first, month_next, month_number, user_id). Rows: id, is past."""
+    not_past = db.or_(Event.date_start.is_(None), _ends_on_or_after(
+        db.bindparam("today"), db.bindparam("today_month"), db.bindparam("today_number")))
+    q = (
+        db.select(Event.id, case((not_past, False), else_=True))
+        .outerjoin(Goal, Goal.id == Event.goal_id)
+        .where(Event.year_id == db.bindparam("year_id"))
+        .order_by(*plan_order())
+    )
+    if kind:
+        q = q.where(Event.kind == db.bindparam("kind"))
+    if goal:
+        q = q.where(Event.goal_id == db.bindparam("goal_id"))
+    if month:  # overlaps_month()
+        first = db.bindparam("month_first")
+        q = q.where(Event.date_start.is_not(None), Event.date_start < db.bindparam("month_next"),
+                    _ends_on_or_after(first, first, db.bindparam("month_number")))
+    if open_only:  # signup_refusal(): not cancelled, not of an archive year, not held or past, open, deadline
+        q = q.where(false() if archive else Event.status.not_in(("cancelled", "held")), not_past,
+                    Event.is_open.is_(True),
+                    db.or_(Event.signup_deadline.is_(None), Event.signup_deadline >= db.bindparam("today")))
+    if mine is True:
+        q = q.where(Event.id.in_(
+            db.select(Registration.event_id).where(
+                Registration.user_id == db.bindparam("user_id"),
+                Registration.status.in_((REG_REGISTERED, REG_WAITING)),
+            )
+        ))
+    elif mine is False:
+        q = q.where(false())
+    return q
+
+
+def list_rows(year, kind: str = "", goal_id: int | None = None, month: date | None = None,
+              open_only: bool = False, mine_of: User | None = None) -> list[tuple[int, bool]]:
+    """The year's events that pass the list's filters, in plan order (`event_sort_key`), as (id, is past)
+    pairs: one query, no ORM objects. `mine_of`: only the events this librarian is registered or waiting
+    for (none for anyone else)."""
+    on = today()
+    mine = None if mine_of is None else bool(getattr(mine_of, "is_librarian", False))
+    params = {"year_id": year.id, "today": on, "today_month": on.replace(day=1), "today_number": _month_number(on)}
+    if kind:
+        params["kind"] = kind
+    if goal_id:
+        params["goal_id"] = goal_id
+    if month:
+        params["month_first"] = month
+        params["month_next"] = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        params["month_number"] = _month_number(month)
+    if mine:
+        params["user_id"] = mine_of.id
+    stmt = _list_statement(bool(kind), bool(goal_id), bool(month), open_only, open_only and year.is_archive, mine)
+    return db.session.execute(stmt, params).all()
+
+
+@lru_cache(maxsize=2)
+def _shown_statement(librarian: bool):
+    """The shown events' columns with the venue's name and the seats (and the librarian's status with their
+    place in the waiting list), built once; bound parameters: ids, user_id."""
+    registered, waiting = (
+        db.select(func.count(Registration.id))
+        .where(Registration.event_id == Event.id, Registration.status == status)
+        .correlate(Event).scalar_subquery()
+        for status in (REG_REGISTERED, REG_WAITING)
+    )
+    q = (
+        db.select(Event.id, Event.kind, Event.title, Event.status, Event.date_kind, Event.date_start,
+                  Event.date_end, Event.date_time, Event.capacity, Event.is_open, Event.signup_deadline,
+                  Organization.short_name, registered, waiting)
+        .outerjoin(Organization, Organization.id == Event.venue_id)
+        .where(Event.id.in_(db.bindparam("ids", expanding=True)))
+    )
+    if librarian:  # as my_states()
+        mine = db.aliased(Registration, name="mine")
+        ahead = (
+            db.select(func.count(Registration.id))
+            .where(
+                Registration.event_id == mine.event_id,
+                Registration.status == REG_WAITING,
+                db.or_(
+                    Registration.queued_at < mine.queued_at,
+                    db.and_(Registration.queued_at == mine.queued_at, Registration.id < mine.id),
+                ),
+            )
+            .correlate(mine)
+            .scalar_subquery()
+        )
+        q = q.add_columns(mine.status, ahead).outerjoin(
+            mine, db.and_(mine.event_id == Event.id, mine.user_id == db.bindparam("user_id"))
+        )
+    return q
+
+
+class ListedEvent:
+    """An event as a row of the list shows it, read as plain columns (no ORM object): what the template
+    draws, and what `signup_refusal`/`self_cancel_refusal`/`group_by_month` read."""
+
+    __slots__ = ("id", "kind", "kind_label", "title", "display_title", "status", "plan_date", "date_text",
+                 "is_open", "signup_deadline", "year", "venue_name", "seats", "seats_text", "my_status",
+                 "my_position", "refusal", "cancel_refusal")
+
+    def __init__(self, row, year, on: date):
+        (self.id, self.kind, self.title, self.status, kind, start, end, at, capacity, self.is_open,
+         self.signup_deadline, self.venue_name, registered, waiting) = row[:14]
+        self.kind_label = EVENT_KINDS.get(self.kind, self.kind)
+        self.display_title = self.title or self.kind_label
+        self.plan_date = PlanDate(kind, start, end, at)
+        self.date_text = self.plan_date.capitalized()
+        self.year = year
+        self.seats = Seats(capacity, int(registered or 0), int(waiting or 0))
+        self.seats_text = seats_text(self.seats)
+        self.my_status = row[14] if len(row) > 14 else None
+        self.my_position = (row[15] or 0) + 1 if self.my_status == REG_WAITING else None
+        self.refusal = signup_refusal(self, on)
+        self.cancel_refusal = self_cancel_refusal(self, on)
+
+
+def shown_events(ids: list[int], user: User, year) -> list[ListedEvent]:
+    """The events `ids` of `year` (in that order) as list rows with seats, refusals and the user's status
+    and waiting-list place (as `my_states`): one query."""
+    librarian = bool(getattr(user, "is_librarian", False))
+    params = {"ids": ids}
+    if librarian:
+        params["user_id"] = user.id
+    on = today()
+    by_id = {row[0]: ListedEvent(row, year, on) for row in db.session.execute(_shown_statement(librarian), params)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def seats_text(seats: Seats) -> str:
+    """«осталось 3 места из 20», «мест нет (всего 20)», «без ограничения мест»."""
+    from ..dates import plural
+
+    if seats.capacity is None:
+        return "без ограничения мест"
+    if seats.left == 0:
+        return f"мест нет (всего {seats.capacity})"
+    return f"осталось {seats.left} {plural(seats.left, 'место', 'места', 'мест')} из {seats.capacity}"
+
+
+def group_by_month(events, in_order: bool = False) -> list[MonthGroup]:
+    """Events grouped under month headings, in plan order (`in_order`: they already are)."""
     from ..dates import month_name
 
     groups: dict[str, MonthGroup] = {}
-    for ev in sorted(events, key=event_sort_key):
+    for ev in events if in_order else sorted(events, key=event_sort_key):
         pd = ev.plan_date
         if pd.kind == "year":
             key, title = "year", "В течение года"
         elif pd.start is None:
             key, title = "tbd", "Дата уточняется"
         else:
-            key, title = pd.start.strftime("%Y-%m"), month_name(pd.start).capitalize()
+            key, title = pd.start.isoformat()[:7], month_name(pd.start).capitalize()
         groups.setdefault(key, MonthGroup(key, title)).events.append(ev)
     return list(groups.values())
 

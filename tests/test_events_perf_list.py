@@ -1,0 +1,229 @@
+"""/events pages in SQL: the same events, order, month headings, counts and default page as the list built in
+Python before (every event of the year loaded, filtered, sorted by `event_sort_key`, cut 50 a page)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import insert
+
+from mo_app.dates import PlanDate
+from mo_app.events import services
+from mo_app.extensions import db
+from mo_app.models import Event, Registration
+from mo_app.models.events import EVENT_KINDS, REG_REGISTERED, REG_WAITING
+
+from .events_helpers import today
+
+PER_PAGE = 50
+
+
+# ---------------------------------------------------------------- the list as it was computed in Python
+
+
+def _old_key(ev: Event):
+    pd = ev.plan_date
+    if pd.kind == "year":
+        rank, start = 0, date.min
+    elif pd.start is None:
+        rank, start = 2, date.max
+    else:
+        rank, start = 1, pd.start
+    return (rank, start, ev.date_time or datetime.min.time(), ev.goal.position if ev.goal else 0, ev.position, ev.id)
+
+
+def _old_month_key(ev: Event) -> str:
+    pd = ev.plan_date
+    if pd.kind == "year":
+        return "year"
+    if pd.start is None:
+        return "tbd"
+    return pd.start.strftime("%Y-%m")
+
+
+def expected(year, me, *, kind="", goal=None, month=None, open_=False, mine=False, page=None):
+    """(count, page number, pages, shown ids, month keys of the shown) as the old list_context gave them."""
+    db.session.expire_all()
+    events = db.session.scalars(db.select(Event).where(Event.year_id == year.id)).all()
+    if kind:
+        events = [e for e in events if e.kind == kind]
+    if goal:
+        events = [e for e in events if e.goal_id == goal]
+    if month:
+        events = [e for e in events if services.overlaps_month(e.plan_date, month)]
+    if open_:
+        events = [e for e in events if services.signup_refusal(e) is None]
+    if mine:
+        states = services.my_states(me, [e.id for e in events])
+        events = [e for e in events if states.get(e.id) and states[e.id].status in (REG_REGISTERED, REG_WAITING)]
+    events.sort(key=_old_key)
+    default = 1
+    if year.is_current and not month:
+        upcoming = next((i for i, e in enumerate(events) if not services.is_past(e)), 0)
+        default = upcoming // PER_PAGE + 1
+    pages = max(1, -(-len(events) // PER_PAGE))
+    number = min(max(page if page is not None else default, 1), pages)
+    shown = events[(number - 1) * PER_PAGE:number * PER_PAGE]
+    keys = []
+    for e in shown:
+        if not keys or keys[-1] != _old_month_key(e):
+            keys.append(_old_month_key(e))
+    return len(events), number, pages, [e.id for e in shown], keys
+
+
+def seen(client, url):
+    """What the page shows: (count, page number, pages, event ids in order, month headings in order)."""
+    body = client.get(url).get_data(as_text=True)
+    count = int(re.search(r"Показано: (\d+)", body).group(1))
+    m = re.search(r"страница (\d+) из (\d+)", body)
+    number, pages = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
+    ids = [int(x) for x in re.findall(r'<tr id="event-(\d+)"', body)]
+    keys = re.findall(r'data-month="([^"]+)"', body)
+    return count, number, pages, ids, keys
+
+
+# ---------------------------------------------------------------- a year with every kind of date
+
+
+@pytest.fixture
+def world(f):
+    """~170 events of the current year: every date kind (a whole year with and without its end, spans,
+    months, days with and without a time, a day at midnight, undated), many on the same day, goals out of
+    order and none, cancelled, held, closed, past deadlines; `me` registered, waiting and cancelled."""
+    year = f.year(2026)
+    old_year = f.year(2025, current=False)
+    goals = [f.goal(year, f"Направление {p}", position=p) for p in (3, 1, 2)]
+    venue = f.venue()
+    me = f.librarian()
+    other = f.librarian()
+    t = today()
+    first = date(year.start_year, 9, 1)
+    kinds = list(EVENT_KINDS)
+    rows = []
+
+    def add(i, date_kind, start, end=None, at=None, **kw):
+        row = {
+            "year_id": year.id, "goal_id": goals[i % 4].id if i % 4 < 3 else None, "position": (i * 7) % 5,
+            "kind": kinds[i % len(kinds)], "title": f"Событие {i}", "venue_id": venue.id if i % 3 else None,
+            "date_kind": date_kind, "date_start": start, "date_end": end, "date_time": at,
+            "planned_kind": date_kind, "planned_start": start, "planned_end": end, "capacity": (None, 2, 5)[i % 3],
+            "signup_deadline": None, "is_open": True, "status": "planned",
+            "created_at": datetime(2026, 1, 1), "updated_at": datetime(2026, 1, 1), "is_sample": False,
+        }
+        row.update(kw)
+        rows.append(row)
+
+    i = 0
+    for k in range(150):  # days and times across the year, several a day
+        d = first + timedelta(days=(k * 5) % 330)
+        if k % 4 == 0:
+            add(i, "datetime", d, at=(time(10), time(14), time(0), time(10))[k // 4 % 4])
+        elif k % 4 == 1:
+            add(i, "datetime", d, at=time(0) if k % 8 == 1 else time(9, 30))
+        elif k % 4 == 2:
+            add(i, "month", d.replace(day=1))
+        else:
+            add(i, "day", d)
+        i += 1
+    for k in range(6):  # near today, on the same day
+        add(i, "day", t, status="cancelled" if k == 0 else "planned")
+        i += 1
+        add(i, "datetime", t + timedelta(days=k % 2), at=time(11))
+        i += 1
+    add(i, "year", first, date(year.start_year + 1, 5, 1)); i += 1  # noqa: E702
+    add(i, "year", first, None); i += 1  # noqa: E702
+    # No time sorts as midnight: the midnight event without a goal before the day event of goal position 3.
+    add(i, "day", t + timedelta(days=9), goal_id=goals[0].id); i += 1  # noqa: E702
+    add(i, "datetime", t + timedelta(days=9), at=time(0), goal_id=None); i += 1  # noqa: E702
+    add(i, "year", date(year.start_year - 1, 9, 1), None); i += 1  # noqa: E702  (over at the end of May)
+    add(i, "year", date(year.start_year - 1, 9, 1), date(year.start_year, 4, 1)); i += 1  # noqa: E702
+    add(i, "span", date(year.start_year - 1, 11, 1), date(year.start_year, 9, 1)); i += 1  # noqa: E702
+    add(i, "span", date(year.start_year, 10, 1), date(year.start_year + 1, 2, 1)); i += 1  # noqa: E702
+    add(i, "span", date(year.start_year, 12, 1), None); i += 1  # noqa: E702
+    add(i, "tbd", None); i += 1  # noqa: E702
+    add(i, "tbd", None); i += 1  # noqa: E702
+    add(i, "day", t + timedelta(days=3), signup_deadline=t - timedelta(days=1)); i += 1  # noqa: E702
+    add(i, "day", t + timedelta(days=4), is_open=False); i += 1  # noqa: E702
+    add(i, "day", t + timedelta(days=5), status="held"); i += 1  # noqa: E702
+    add(i, "day", t + timedelta(days=5), signup_deadline=t + timedelta(days=2)); i += 1  # noqa: E702
+    db.session.execute(insert(Event), rows)
+    # Another year's events never show.
+    f.event(old_year, when=PlanDate("day", t))
+    ids = db.session.scalars(db.select(Event.id).where(Event.year_id == year.id).order_by(Event.id)).all()
+    regs = []
+    t0 = datetime(2026, 9, 1)
+    for n, eid in enumerate(ids):
+        if n % 3 == 0:
+            status = (REG_REGISTERED, REG_WAITING, "cancelled")[n // 3 % 3]
+            regs.append({"event_id": eid, "user_id": me.id, "status": status, "queued_at": t0 + timedelta(minutes=n),
+                         "created_at": t0, "is_walk_in": False, "is_sample": False})
+        if n % 2 == 0:
+            regs.append({"event_id": eid, "user_id": other.id, "status": REG_REGISTERED,
+                         "queued_at": t0, "created_at": t0, "is_walk_in": False, "is_sample": False})
+    db.session.execute(insert(Registration), regs)
+    db.session.commit()
+    return year, me, goals
+
+
+def _url(**q):
+    parts = [f"{k}={v}" for k, v in q.items() if v not in (None, "")]
+    return "/events" + ("?" + "&".join(parts) if parts else "")
+
+
+def _months(year):
+    return [date(year.start_year + (m < 9), m, 1) for m in (9, 10, 11, 12, 1, 2, 5, 8)] + [
+        date(year.start_year, 4, 1), date(year.start_year, 5, 1), date(year.start_year, 6, 1),
+        date(year.start_year + 1, 6, 1)]
+
+
+def test_every_filter_and_page_as_before(client, login_as, world):
+    year, me, goals = world
+    login_as(me)
+    combos = [{}, {"kind": "seminar"}, {"kind": "course"}, {"goal": goals[1].id}, {"open": "1"}, {"mine": "1"},
+              {"kind": "meeting", "open": "1", "mine": "1"}, {"goal": goals[0].id, "open": "1"}]
+    combos += [{"month": m.strftime("%Y-%m")} for m in _months(year)]
+    combos += [{"month": _months(year)[3].strftime("%Y-%m"), "open": "1"},
+               {"month": _months(year)[1].strftime("%Y-%m"), "mine": "1", "kind": "seminar"}]
+    for q in combos:
+        kw = {"kind": q.get("kind", ""), "goal": int(q["goal"]) if "goal" in q else None,
+              "month": date.fromisoformat(q["month"] + "-01") if "month" in q else None,
+              "open_": "open" in q, "mine": "mine" in q}
+        want = expected(year, me, **kw)
+        assert seen(client, _url(**q)) == want, q
+        for page in range(0, want[2] + 2):
+            assert seen(client, _url(**q, page=page)) == expected(year, me, page=page, **kw), (q, page)
+
+
+def test_the_current_year_opens_on_its_next_events(client, login_as, world):
+    year, me, _ = world
+    login_as(me)
+    count, number, pages, ids, _ = seen(client, "/events")
+    assert pages >= 3 and count > 150
+    assert (count, number, pages, ids) == expected(year, me)[:4]
+    # The first event not yet over is on the page that opens (the year's dated events run from September).
+    upcoming = [e for e in db.session.scalars(db.select(Event).where(Event.year_id == year.id)).all()
+                if not services.is_past(e)]
+    assert any(e.id in ids for e in upcoming) or not upcoming
+
+
+def test_another_year_opens_on_its_first_page(client, login_as, world, f):
+    year, me, _ = world
+    login_as(me)
+    old = f.year(2025, current=False)
+    for k in range(60):
+        f.event(old, when=PlanDate("day", date(2026, 5, 1) - timedelta(days=k)), title=f"Старое {k}")
+    count, number, pages, ids, _ = seen(client, "/events?year=2025")
+    assert (count, number, pages) == (61, 1, 2)
+    assert seen(client, "/events?year=2025&page=2")[1:3] == (2, 2)
+
+
+def test_methodologist_sees_the_same_list(client, login_as, world, f):
+    year, me, _ = world
+    login_as(f.methodologist())
+    for q in ({}, {"kind": "seminar"}, {"open": "1"}):
+        kw = {"kind": q.get("kind", ""), "open_": "open" in q}
+        assert seen(client, _url(**q)) == expected(year, me, **kw), q
+    # «мои» is a librarian's filter: for the methodologist it leaves nothing.
+    assert seen(client, "/events?mine=1")[0] == 0
