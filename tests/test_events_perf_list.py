@@ -227,3 +227,74 @@ def test_methodologist_sees_the_same_list(client, login_as, world, f):
         assert seen(client, _url(**q)) == expected(year, me, **kw), q
     # «мои» is a librarian's filter: for the methodologist it leaves nothing.
     assert seen(client, "/events?mine=1")[0] == 0
+
+
+def test_archive_year_has_nothing_open(client, login_as, f):
+    old = f.year(2025, current=False)
+    old.is_archive = True
+    db.session.commit()
+    for k in range(3):
+        f.event(old, when=PlanDate("day", today() + timedelta(days=k + 1)), title=f"Архивное {k}")
+    login_as(f.librarian())
+    assert seen(client, "/events?year=2025")[0] == 3
+    assert seen(client, "/events?year=2025&open=1")[0] == 0
+
+
+# ---------------------------------------------------------------- the list's box is _signup.html's box
+
+
+def _box_in_list(body: str, event_id: int) -> str:
+    m = re.search(rf'<div class="signup compact" id="signup-{event_id}">.*?</div>', body, re.S)
+    assert m, event_id
+    return m.group(0)
+
+
+def _normal(html: str) -> str:
+    html = re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', html)
+    return re.sub(r"\s+", " ", html).strip()
+
+
+def _box_alone(app, user, event_id: int) -> str:
+    """The box as the sign-up actions send it back (events/_signup.html, compact)."""
+    from flask import render_template
+    from flask_login import login_user
+
+    from mo_app.events.routes import get_event_or_404, signup_context
+
+    with app.test_request_context("/"):
+        login_user(db.session.get(type(user), user.id))
+        html = render_template("events/_signup.html", compact=True, error=None, message=None,
+                               **signup_context(get_event_or_404(event_id)))
+    return re.search(r'<div class="signup compact".*?</div>', html, re.S).group(0)
+
+
+def test_list_rows_draw_the_signup_box_as_signup_html(app, client, login_as, f):
+    t = today()
+    me, other, third = f.librarian(), f.librarian(), f.librarian()
+    day = PlanDate("day", t + timedelta(days=20))
+    events = {
+        "free": f.event(when=day, capacity=10, title="Свободно"),
+        "unlimited": f.event(when=day, title="Без ограничения"),
+        "full": f.event(when=day, capacity=1, title="Полно"),
+        "registered": f.event(when=day, capacity=5, title="Записана «в кавычках» & <тег>"),
+        "registered_late": f.event(when=day, signup_deadline=t - timedelta(days=1), title="Срок истёк"),
+        "waiting": f.event(when=day, capacity=1, title="Очередь"),
+        "cancelled_reg": f.event(when=day, title="Отменила"),
+        "closed": f.event(when=day, is_open=False, title="Закрыто"),
+        "consultation": f.event(when=day, kind="individual_consultation", title=""),
+        "cancelled": f.event(when=day, status="cancelled", title="Отменено"),
+        "past": f.event(when=PlanDate("day", t - timedelta(days=3)), status="held", title="Прошло"),
+    }
+    f.registration(events["full"], other)
+    f.registration(events["registered"], me)
+    f.registration(events["registered_late"], me)
+    f.registration(events["waiting"], other)
+    f.registration(events["waiting"], third, status="waiting")
+    f.registration(events["waiting"], me, status="waiting")
+    f.registration(events["cancelled_reg"], me, status="cancelled")
+    for user in (me, f.methodologist()):
+        login_as(user)
+        body = "".join(client.get(f"/events?page={n}").get_data(as_text=True) for n in (1, 2))
+        for name, ev in events.items():
+            assert _normal(_box_in_list(body, ev.id)) == _normal(_box_alone(app, user, ev.id)), (user.role, name)
+    assert "вы 2-я в очереди" in _box_alone(app, me, events["waiting"].id)
