@@ -298,3 +298,37 @@ def test_list_rows_draw_the_signup_box_as_signup_html(app, client, login_as, f):
         for name, ev in events.items():
             assert _normal(_box_in_list(body, ev.id)) == _normal(_box_alone(app, user, ev.id)), (user.role, name)
     assert "вы 2-я в очереди" in _box_alone(app, me, events["waiting"].id)
+
+
+# ---------------------------------------------------------------- «Мои мероприятия» in SQL order
+
+
+def test_my_events_in_plan_order_with_queue_places(client, login_as, world, f):
+    year, me, _ = world
+    # Two others ahead of me in the queue of my first waiting event (queued before me).
+    first_waiting = db.session.scalar(
+        db.select(Registration).where(Registration.user_id == me.id, Registration.status == REG_WAITING)
+        .order_by(Registration.event_id).limit(1))
+    for k in range(2):
+        f.registration(db.session.get(Event, first_waiting.event_id), f.librarian(), status=REG_WAITING,
+                       queued_at=datetime(2026, 8, 1, 10, k))
+    login_as(me)
+    body = client.get("/my/events").get_data(as_text=True)
+    upcoming_part, past_part = body.split("<h2>Прошедшие</h2>")
+    shown_upcoming = [int(x) for x in re.findall(r'<tr id="my-(\d+)"', upcoming_part)]
+    past_part = past_part.split('<section class="calendar-feed">')[0]
+    shown_past = [int(x) for x in re.findall(r'<td><a href="/events/(\d+)"', past_part)]
+
+    db.session.expire_all()
+    regs = db.session.scalars(db.select(Registration).where(Registration.user_id == me.id)).all()
+    regs.sort(key=lambda r: _old_key(r.event))
+    upcoming = [r.event_id for r in regs if not (services.is_past(r.event) or r.event.status == "held")]
+    past = [r.event_id for r in regs if services.is_past(r.event) or r.event.status == "held"][::-1]
+    assert shown_upcoming == upcoming and shown_past == past
+    assert upcoming and past
+    states = services.my_states(me, [r.event_id for r in regs])
+    for eid in upcoming:
+        if states[eid].status == REG_WAITING:
+            row = re.search(rf'<tr id="my-{eid}">.*?</tr>', upcoming_part, re.S).group(0)
+            assert f"вы {states[eid].position}-я в очереди" in row
+    assert states[first_waiting.event_id].position == 3

@@ -298,19 +298,14 @@ def event_ics(event_id: int):
 
 def my_context() -> dict:
     """The librarian's sign-ups, upcoming and past, with marks; notices; the calendar feed link."""
-    regs = db.session.scalars(
-        db.select(Registration)
-        .options(joinedload(Registration.event).joinedload(Event.venue), joinedload(Registration.event)
-                 .joinedload(Event.year), joinedload(Registration.event).joinedload(Event.goal))
-        .where(Registration.user_id == current_user.id)
-    ).unique().all()
-    states = services.my_states(current_user, [r.event_id for r in regs])
+    regs, states = services.my_registrations(current_user)
+    on = services.today()
     upcoming, past = [], []
-    for r in sorted(regs, key=lambda r: services.event_sort_key(r.event)):
-        (past if services.is_past(r.event) or r.event.status == "held" else upcoming).append(r)
+    for r in regs:  # in plan order
+        (past if services.is_past(r.event, on) or r.event.status == "held" else upcoming).append(r)
     past.reverse()
     recent = db.session.scalars(
-        db.select(Notice).options(joinedload(Notice.event))
+        db.select(Notice)
         .where(Notice.user_id == current_user.id).order_by(Notice.created_at.desc(), Notice.id.desc()).limit(20)
     ).all()
     unread = [n for n in recent if n.read_at is None]
@@ -322,7 +317,7 @@ def my_context() -> dict:
         "states": states,
         "recent_notices": recent,
         "unread_ids": {n.id for n in unread},
-        "cancel_refusals": {r.event_id: services.self_cancel_refusal(r.event) for r in upcoming},
+        "show_url": url_pattern("events.show"),
         "feed_url": url_for("events.calendar_feed", token=current_user.calendar_token, _external=True)
         if current_user.calendar_token else None,
     }
