@@ -259,12 +259,12 @@ def _box_alone(app, user, event_id: int) -> str:
     from flask import render_template
     from flask_login import login_user
 
-    from mo_app.events.routes import get_event_or_404, signup_context
+    from mo_app.events.routes import event_box_or_404
 
     with app.test_request_context("/"):
         login_user(db.session.get(type(user), user.id))
         html = render_template("events/_signup.html", compact=True, error=None, message=None,
-                               **signup_context(get_event_or_404(event_id)))
+                               **event_box_or_404(event_id))
     return re.search(r'<div class="signup compact".*?</div>', html, re.S).group(0)
 
 

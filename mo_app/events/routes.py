@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar as pycalendar
 from datetime import date
+from functools import lru_cache
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
@@ -13,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from ..dates import month_name
 from ..exports import csv_response, xlsx_response
 from ..extensions import db
-from ..models import BestPractice, ConsultationRequest, Event, Notice, Organization, Registration, SchoolYear, User
+from ..models import ConsultationRequest, Event, Notice, Organization, Registration, SchoolYear, User
 from ..models.base import utcnow
 from ..models.events import CONSULTATION_STATUSES, EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_WAITING
 from ..paging import page_of
@@ -30,13 +31,18 @@ anyone = role_required("methodologist", "librarian")
 # ---------------------------------------------------------------- loaders
 
 
-def get_event_or_404(event_id: int, *options) -> Event:
-    """The event by id with its venue, goal and year, or 404."""
-    event = db.session.scalar(
+@lru_cache(maxsize=1)
+def _event_by_id():
+    return (
         db.select(Event)
-        .options(joinedload(Event.venue), joinedload(Event.goal), joinedload(Event.year), *options)
-        .where(Event.id == event_id)
+        .options(joinedload(Event.venue), joinedload(Event.goal), joinedload(Event.year))
+        .where(Event.id == db.bindparam("event_id"))
     )
+
+
+def get_event_or_404(event_id: int) -> Event:
+    """The event by id with its venue, goal and year, or 404."""
+    event = db.session.scalar(_event_by_id(), {"event_id": event_id})
     if event is None:
         abort(404)
     return event
@@ -202,29 +208,32 @@ def calendar():
 # ---------------------------------------------------------------- one event
 
 
-def signup_context(event: Event) -> dict:
+def signup_context(event: Event, seats: services.Seats, state: services.MyState | None) -> dict:
     """The sign-up box of one event: seats, my state and what I may do."""
-    seats = services.seats_for([event])[event.id]
     return {
         "event": event,
         "seats": seats,
-        "state": services.my_states(current_user, [event.id]).get(event.id),
+        "state": state,
         "refusal": services.signup_refusal(event),
         "cancel_refusal": services.self_cancel_refusal(event),
     }
+
+
+def event_box_or_404(event_id: int, best_practice: bool = False) -> dict:
+    """signup_context() of the event by id, read in one query, or 404."""
+    found = services.event_with_box(event_id, current_user, best_practice=best_practice)
+    if found is None:
+        abort(404)
+    return signup_context(*found)
 
 
 @bp.route("/events/<int:event_id>")
 @anyone
 def show(event_id: int):
     """Everything about one event, with the sign-up box."""
-    event = get_event_or_404(
-        event_id,
-        joinedload(Event.best_practice).joinedload(BestPractice.author),
-        joinedload(Event.best_practice).joinedload(BestPractice.organization),
-    )
+    ctx = event_box_or_404(event_id, best_practice=True)
     notices = services.take_unread_notices(current_user)
-    return render("events/show.html", notices=notices, is_past=services.is_past(event), **signup_context(event))
+    return render("events/show.html", notices=notices, is_past=services.is_past(ctx["event"]), **ctx)
 
 
 def _signup_reply(event_id: int, error: SignupError | None = None, message=None):
@@ -232,11 +241,10 @@ def _signup_reply(event_id: int, error: SignupError | None = None, message=None)
 
     `message` is a string, or a function of the user's registration status (read from the box's own query).
     """
-    event = get_event_or_404(event_id)
+    ctx = event_box_or_404(event_id)
+    if callable(message):
+        message = message(ctx["state"].status if ctx["state"] else None)
     if is_htmx():
-        ctx = signup_context(event)
-        if callable(message):
-            message = message(ctx["state"].status if ctx["state"] else None)
         compact = request.form.get("compact") == "1"
         return render(
             "events/_signup.html", fragment="events/_signup.html", status=error.status if error else 200,
@@ -245,11 +253,8 @@ def _signup_reply(event_id: int, error: SignupError | None = None, message=None)
     if error:
         flash(error.message, "error")
     elif message:
-        if callable(message):
-            state = services.my_states(current_user, [event.id]).get(event.id)
-            message = message(state.status if state else None)
         flash(message, "success")
-    return redirect(_back(url_for("events.show", event_id=event.id)), 303)
+    return redirect(_back(url_for("events.show", event_id=event_id)), 303)
 
 
 def _signed_up_message(status: str | None) -> str:

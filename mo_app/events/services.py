@@ -10,12 +10,13 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from sqlalchemy import case, extract, false, func, literal
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..dates import PlanDate, today
 from ..extensions import db, write_lock
-from ..models import ConsultationRequest, Event, Goal, Notice, Organization, Registration, User
+from ..models import BestPractice, ConsultationRequest, Event, Goal, Notice, Organization, Registration, User
 from ..models.base import utcnow
 from ..models.events import EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_WAITING
 
@@ -89,20 +90,56 @@ class Seats:
         return self.capacity is not None and self.registered >= self.capacity
 
 
-def seat_counts(event_ids) -> dict[int, tuple[int, int]]:
-    """{event_id: (registered, waiting)} in one query."""
-    ids = list(event_ids)
-    if not ids:
-        return {}
-    rows = db.session.execute(
+def _seat_count(status: str):
+    """SQL: how many registrations of `status` the event of the row (Event) has."""
+    return (
+        db.select(func.count(Registration.id))
+        .where(Registration.event_id == Event.id, Registration.status == status)
+        .correlate(Event).scalar_subquery()
+    )
+
+
+def _ahead_of(reg):
+    """SQL: how many are ahead of the registration `reg` (Registration or an alias) in its event's waiting
+    list: waiting, and queued earlier (on a tie: created earlier)."""
+    other = db.aliased(Registration, name="ahead")
+    return (
+        db.select(func.count(other.id))
+        .where(
+            other.event_id == reg.event_id,
+            other.status == REG_WAITING,
+            db.or_(other.queued_at < reg.queued_at, db.and_(other.queued_at == reg.queued_at, other.id < reg.id)),
+        )
+        .correlate(reg)
+        .scalar_subquery()
+    )
+
+
+def _my_state(reg: Registration | None, n_ahead: int | None) -> MyState | None:
+    if reg is None:
+        return None
+    return MyState(reg, (n_ahead or 0) + 1 if reg.status == REG_WAITING else None)
+
+
+@lru_cache(maxsize=1)
+def _seat_counts_statement():
+    return (
         db.select(
             Registration.event_id,
             func.sum(case((Registration.status == REG_REGISTERED, 1), else_=0)),
             func.sum(case((Registration.status == REG_WAITING, 1), else_=0)),
         )
-        .where(Registration.event_id.in_(ids))
+        .where(Registration.event_id.in_(db.bindparam("ids", expanding=True)))
         .group_by(Registration.event_id)
     )
+
+
+def seat_counts(event_ids) -> dict[int, tuple[int, int]]:
+    """{event_id: (registered, waiting)} in one query."""
+    ids = list(event_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(_seat_counts_statement(), {"ids": ids})
     return {eid: (int(r or 0), int(w or 0)) for eid, r, w in rows}
 
 
@@ -124,32 +161,62 @@ class MyState:
         return self.registration.status if self.registration else None
 
 
+@lru_cache(maxsize=1)
+def _my_states_statement():
+    mine = db.aliased(Registration, name="mine")
+    return db.select(mine, _ahead_of(mine)).where(
+        mine.user_id == db.bindparam("user_id"), mine.event_id.in_(db.bindparam("ids", expanding=True))
+    )
+
+
 def my_states(user: User, event_ids) -> dict[int, MyState]:
     """The user's registration of each event with their waiting-list place, in one query."""
     ids = list(event_ids)
     if not ids or not getattr(user, "is_librarian", False):
         return {}
-    mine = db.aliased(Registration, name="mine")
-    ahead = (
-        db.select(func.count(Registration.id))
-        .where(
-            Registration.event_id == mine.event_id,
-            Registration.status == REG_WAITING,
-            db.or_(
-                Registration.queued_at < mine.queued_at,
-                db.and_(Registration.queued_at == mine.queued_at, Registration.id < mine.id),
-            ),
-        )
-        .correlate(mine)
-        .scalar_subquery()
+    rows = db.session.execute(_my_states_statement(), {"user_id": user.id, "ids": ids})
+    return {reg.event_id: _my_state(reg, n_ahead) for reg, n_ahead in rows}
+
+
+@lru_cache(maxsize=8)
+def _event_statement(librarian: bool, best_practice: bool, with_user: bool):
+    """One event with its venue, goal and year, its seats, and the librarian's registration with their place
+    in the waiting list (`with_user`: and the user's row); built once, bound parameters: event_id, user_id."""
+    q = (
+        db.select(Event, _seat_count(REG_REGISTERED), _seat_count(REG_WAITING))
+        .options(joinedload(Event.venue), joinedload(Event.goal), joinedload(Event.year))
+        .where(Event.id == db.bindparam("event_id"))
     )
-    rows = db.session.execute(
-        db.select(mine, ahead).where(mine.user_id == user.id, mine.event_id.in_(ids))
-    ).all()
-    out = {}
-    for reg, n_ahead in rows:
-        out[reg.event_id] = MyState(reg, (n_ahead or 0) + 1 if reg.status == REG_WAITING else None)
-    return out
+    if best_practice:
+        q = q.options(joinedload(Event.best_practice).joinedload(BestPractice.author),
+                      joinedload(Event.best_practice).joinedload(BestPractice.organization))
+    if librarian:
+        mine = db.aliased(Registration, name="mine")
+        q = q.add_columns(mine, _ahead_of(mine)).outerjoin(
+            mine, db.and_(mine.event_id == Event.id, mine.user_id == db.bindparam("user_id"))
+        )
+    if with_user:
+        q = q.add_columns(User).join(User, User.id == db.bindparam("user_id"))
+    return q
+
+
+def event_with_box(event_id: int, user: User, best_practice: bool = False):
+    """(event, its Seats, the user's MyState or None) in one query, or None when there is no such event.
+    `best_practice`: with the event's best practice, its author and school.
+
+    After a commit the user's row is expired (a sign-up or cancellation): it is reloaded by the same query
+    instead of one of its own."""
+    user = getattr(user, "_get_current_object", lambda: user)()
+    state = sa_inspect(user)
+    stale = "role" in state.unloaded
+    librarian = True if stale else bool(user.is_librarian)
+    params = {"event_id": event_id, "user_id": state.identity[0]}
+    row = db.session.execute(_event_statement(librarian, best_practice, stale), params).first()
+    if row is None:
+        return None
+    event = row[0]
+    seats = Seats(event.capacity, int(row[1] or 0), int(row[2] or 0))
+    return event, seats, (_my_state(row[3], row[4]) if user.is_librarian else None)
 
 
 # ---------------------------------------------------------------- sign-up and cancellation
@@ -171,13 +238,31 @@ def _count(event_id: int, status: str) -> int:
     )
 
 
-def _next_queued_at(event_id: int) -> datetime:
-    """A sign-up time later than every other of the event: the waiting order stays strict."""
+@lru_cache(maxsize=1)
+def _queue_statement():
+    return db.select(
+        func.sum(case((Registration.status == REG_REGISTERED, 1), else_=0)), func.max(Registration.queued_at)
+    ).where(Registration.event_id == db.bindparam("event_id"))
+
+
+def _registered_and_next_queued_at(event_id: int) -> tuple[int, datetime]:
+    """The event's registered count, and a sign-up time later than every other of the event (the waiting
+    order stays strict): one query."""
+    registered, last = db.session.execute(_queue_statement(), {"event_id": event_id}).one()
     now = utcnow()
-    last = db.session.scalar(db.select(func.max(Registration.queued_at)).where(Registration.event_id == event_id))
     if last is not None and last >= now:
         now = last + timedelta(microseconds=1)
-    return now
+    return int(registered or 0), now
+
+
+@lru_cache(maxsize=1)
+def _user_and_registration_statement():
+    return (
+        db.select(User, Registration)
+        .outerjoin(Registration, db.and_(Registration.user_id == User.id,
+                                         Registration.event_id == db.bindparam("event_id")))
+        .where(User.id == db.bindparam("user_id"))
+    )
 
 
 def _promote(event: Event) -> list[Registration]:
@@ -185,7 +270,7 @@ def _promote(event: Event) -> list[Registration]:
     promoted = []
     if event.status == "cancelled":
         return promoted
-    registered = _count(event.id, REG_REGISTERED)
+    registered = _count(event.id, REG_REGISTERED) if event.capacity is not None else 0  # unlimited: not needed
     while event.capacity is None or registered < event.capacity:
         head = db.session.scalar(
             db.select(Registration)
@@ -215,7 +300,9 @@ def register(event_id: int, user_id: int, by: User | None = None, walk_in: bool 
     try:
         with write_lock():
             event = _locked_event(event_id)
-            user = db.session.get(User, user_id)
+            user, reg = db.session.execute(
+                _user_and_registration_statement(), {"user_id": user_id, "event_id": event.id}
+            ).first() or (None, None)
             if user is None or not user.is_librarian or not user.active:
                 raise SignupError("Записать можно только действующего библиотекаря.", 422)
             if by is None:
@@ -224,9 +311,6 @@ def register(event_id: int, user_id: int, by: User | None = None, walk_in: bool 
                     raise SignupError(reason)
             elif event.status == "cancelled":
                 raise SignupError("Мероприятие отменено: запись невозможна.")
-            reg = db.session.scalar(
-                db.select(Registration).where(Registration.event_id == event.id, Registration.user_id == user.id)
-            )
             if reg is not None and reg.status != REG_CANCELLED:
                 if by is None:
                     raise SignupError(
@@ -234,8 +318,9 @@ def register(event_id: int, user_id: int, by: User | None = None, walk_in: bool 
                         else "Вы уже в листе ожидания этого мероприятия."
                     )
                 raise SignupError(f"{user.short_name} уже в списке участников.")
-            free = walk_in or event.capacity is None or _count(event.id, REG_REGISTERED) < event.capacity
-            queued_at = _next_queued_at(event.id)  # before `reg` changes: one UPDATE at commit, no autoflush
+            # read before `reg` changes: one UPDATE at commit, no autoflush
+            registered, queued_at = _registered_and_next_queued_at(event.id)
+            free = walk_in or event.capacity is None or registered < event.capacity
             if reg is None:
                 reg = Registration(event_id=event.id, user_id=user.id)
                 db.session.add(reg)
@@ -564,35 +649,16 @@ def list_rows(year, kind: str = "", goal_id: int | None = None, month: date | No
 def _shown_statement(librarian: bool):
     """The shown events' columns with the venue's name and the seats (and the librarian's status with their
     place in the waiting list), built once; bound parameters: ids, user_id."""
-    registered, waiting = (
-        db.select(func.count(Registration.id))
-        .where(Registration.event_id == Event.id, Registration.status == status)
-        .correlate(Event).scalar_subquery()
-        for status in (REG_REGISTERED, REG_WAITING)
-    )
     q = (
         db.select(Event.id, Event.kind, Event.title, Event.status, Event.date_kind, Event.date_start,
                   Event.date_end, Event.date_time, Event.capacity, Event.is_open, Event.signup_deadline,
-                  Organization.short_name, registered, waiting)
+                  Organization.short_name, _seat_count(REG_REGISTERED), _seat_count(REG_WAITING))
         .outerjoin(Organization, Organization.id == Event.venue_id)
         .where(Event.id.in_(db.bindparam("ids", expanding=True)))
     )
     if librarian:  # as my_states()
         mine = db.aliased(Registration, name="mine")
-        ahead = (
-            db.select(func.count(Registration.id))
-            .where(
-                Registration.event_id == mine.event_id,
-                Registration.status == REG_WAITING,
-                db.or_(
-                    Registration.queued_at < mine.queued_at,
-                    db.and_(Registration.queued_at == mine.queued_at, Registration.id < mine.id),
-                ),
-            )
-            .correlate(mine)
-            .scalar_subquery()
-        )
-        q = q.add_columns(mine.status, ahead).outerjoin(
+        q = q.add_columns(mine.status, _ahead_of(mine)).outerjoin(
             mine, db.and_(mine.event_id == Event.id, mine.user_id == db.bindparam("user_id"))
         )
     return q
@@ -638,22 +704,8 @@ def shown_events(ids: list[int], user: User, year) -> list[ListedEvent]:
 def _my_statement():
     """A librarian's sign-ups with their event and its venue in plan order, each with the number of people
     ahead of it in the waiting list (as my_states()); built once, bound parameter: user_id."""
-    ahead = db.aliased(Registration, name="ahead")
-    n_ahead = (
-        db.select(func.count(ahead.id))
-        .where(
-            ahead.event_id == Registration.event_id,
-            ahead.status == REG_WAITING,
-            db.or_(
-                ahead.queued_at < Registration.queued_at,
-                db.and_(ahead.queued_at == Registration.queued_at, ahead.id < Registration.id),
-            ),
-        )
-        .correlate(Registration)
-        .scalar_subquery()
-    )
     return (
-        db.select(Registration, case((Registration.status == REG_WAITING, n_ahead), else_=None))
+        db.select(Registration, _ahead_of(Registration))
         .join(Registration.event)
         .outerjoin(Goal, Goal.id == Event.goal_id)
         .options(contains_eager(Registration.event).joinedload(Event.venue))
@@ -668,7 +720,7 @@ def my_registrations(user: User) -> tuple[list[Registration], dict[int, MyState]
     regs, states = [], {}
     for reg, n_ahead in db.session.execute(_my_statement(), {"user_id": user.id}):
         regs.append(reg)
-        states[reg.event_id] = MyState(reg, (n_ahead or 0) + 1 if reg.status == REG_WAITING else None)
+        states[reg.event_id] = _my_state(reg, n_ahead)
     return regs, states
 
 
