@@ -468,27 +468,35 @@ def cancel_event(event_id: int):
 # ---------------------------------------------------------------- methodologist: participants, attendance
 
 
-def participants_context(event: Event) -> dict:
-    """The event's participants: registered (by surname), the waiting list (in order), cancelled."""
+def participant_lists(event: Event, statuses=(REG_REGISTERED, REG_WAITING, REG_CANCELLED)) -> dict:
+    """The event's sign-ups of `statuses` with their people and schools: registered (by name), the waiting
+    list (in order), cancelled (by when)."""
     regs = db.session.scalars(
         db.select(Registration)
         .options(joinedload(Registration.user).joinedload(User.organization))
-        .where(Registration.event_id == event.id)
+        .where(Registration.event_id == event.id, Registration.status.in_(statuses))
     ).unique().all()
-    registered = sorted((r for r in regs if r.status == REG_REGISTERED), key=lambda r: r.user.full_name)
-    waiting = sorted((r for r in regs if r.status == REG_WAITING), key=lambda r: (r.queued_at, r.id))
-    cancelled = sorted((r for r in regs if r.status == REG_CANCELLED), key=lambda r: r.cancelled_at or r.created_at)
-    taken = {r.user_id for r in regs if r.status != REG_CANCELLED}
+    return {
+        "registered": sorted((r for r in regs if r.status == REG_REGISTERED), key=lambda r: r.user.full_name),
+        "waiting": sorted((r for r in regs if r.status == REG_WAITING), key=lambda r: (r.queued_at, r.id)),
+        "cancelled": sorted((r for r in regs if r.status == REG_CANCELLED),
+                            key=lambda r: r.cancelled_at or r.created_at),
+    }
+
+
+def participants_context(event: Event) -> dict:
+    """The event's participants: registered (by surname), the waiting list (in order), cancelled; the
+    librarians who may be added as walk-ins."""
+    lists = participant_lists(event)
+    taken = {r.user_id for r in lists["registered"] + lists["waiting"]}
     librarians = db.session.scalars(
         db.select(User).options(joinedload(User.organization))
         .where(User.role == "librarian", User.active.is_(True)).order_by(User.last_name, User.initials)
     ).unique().all()
     return {
         "event": event,
-        "registered": registered,
-        "waiting": waiting,
-        "cancelled": cancelled,
-        "seats": services.Seats(event.capacity, len(registered), len(waiting)),
+        **lists,
+        "seats": services.Seats(event.capacity, len(lists["registered"]), len(lists["waiting"])),
         "walk_in_choices": [u for u in librarians if u.id not in taken],
         "attendance_choices": services.ATTENDANCE_VALUES,
         "hx": is_htmx(),
@@ -651,7 +659,7 @@ EXPORT_HEADER = ["№", "ФИО", "ОУ", "Статус", "Отметка"]
 
 
 def _export_rows(event: Event) -> list[list]:
-    ctx = participants_context(event)
+    ctx = participant_lists(event, (REG_REGISTERED, REG_WAITING))
     rows = []
     for i, r in enumerate(ctx["registered"] + ctx["waiting"], start=1):
         status = r.status_label + (" (пришёл без записи)" if r.is_walk_in else "")
@@ -678,8 +686,8 @@ def participants_xlsx(event_id: int):
 
 
 def sheet_context(event: Event) -> dict:
-    ctx = participants_context(event)
-    return {"event": event, "people": ctx["registered"], "blank_rows": 5}
+    """The sign-in sheet: the registered people by name, and five blank rows for walk-ins."""
+    return {"event": event, "people": participant_lists(event, (REG_REGISTERED,))["registered"], "blank_rows": 5}
 
 
 @bp.route("/events/<int:event_id>/sign-in-sheet")
