@@ -515,16 +515,20 @@ def cancel_event(event: Event, reason: str | None) -> int:
 # ---------------------------------------------------------------- notices
 
 
+@lru_cache(maxsize=1)
+def _unread_statement():
+    return (
+        db.select(Notice)
+        .where(Notice.user_id == db.bindparam("user_id"), Notice.read_at.is_(None))
+        .order_by(Notice.created_at, Notice.id)
+    )
+
+
 def take_unread_notices(user: User) -> list[Notice]:
     """The user's unread notices (shown once on their next page), marked read."""
     if not getattr(user, "is_authenticated", False):
         return []
-    notices = db.session.scalars(
-        db.select(Notice)
-        .options(joinedload(Notice.event))
-        .where(Notice.user_id == user.id, Notice.read_at.is_(None))
-        .order_by(Notice.created_at, Notice.id)
-    ).all()
+    notices = db.session.scalars(_unread_statement(), {"user_id": user.id}).all()
     if notices:
         ids = [n.id for n in notices]
         with write_lock():
