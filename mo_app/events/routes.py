@@ -303,12 +303,9 @@ def event_ics(event_id: int):
 
 def my_context() -> dict:
     """The librarian's sign-ups, upcoming and past, with marks; notices; the calendar feed link."""
-    regs, states = services.my_registrations(current_user)
-    on = services.today()
-    upcoming, past = [], []
-    for r in regs:  # in plan order
-        (past if services.is_past(r.event, on) or r.event.status == "held" else upcoming).append(r)
-    past.reverse()
+    signups = services.my_signups(current_user)  # in plan order
+    upcoming = [r for r in signups if not r.is_over]
+    past = [r for r in reversed(signups) if r.is_over]
     recent = db.session.scalars(
         db.select(Notice)
         .where(Notice.user_id == current_user.id).order_by(Notice.created_at.desc(), Notice.id.desc()).limit(20)
@@ -319,7 +316,6 @@ def my_context() -> dict:
     return {
         "upcoming": upcoming,
         "past": past,
-        "states": states,
         "recent_notices": recent,
         "unread_ids": {n.id for n in unread},
         "show_url": url_pattern("events.show"),

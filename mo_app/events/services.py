@@ -12,13 +12,13 @@ from functools import lru_cache
 from sqlalchemy import case, extract, false, func, literal
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
 from ..dates import PlanDate, today
 from ..extensions import db, write_lock
 from ..models import BestPractice, ConsultationRequest, Event, Goal, Notice, Organization, Registration, User
 from ..models.base import utcnow
-from ..models.events import EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_WAITING
+from ..models.events import ATTENDANCE, EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_STATUSES, REG_WAITING
 
 ATTENDANCE_VALUES = ("present", "absent", "excused")
 
@@ -706,26 +706,45 @@ def shown_events(ids: list[int], user: User, year) -> list[ListedEvent]:
 
 @lru_cache(maxsize=1)
 def _my_statement():
-    """A librarian's sign-ups with their event and its venue in plan order, each with the number of people
-    ahead of it in the waiting list (as my_states()); built once, bound parameter: user_id."""
+    """A librarian's sign-ups as plain columns with their event and venue, in plan order, each with the number
+    of people ahead of it in the waiting list (as my_states()); built once, bound parameter: user_id."""
     return (
-        db.select(Registration, _ahead_of(Registration))
-        .join(Registration.event)
+        db.select(Registration.status, Registration.promoted_at, Registration.attendance, Event.id, Event.kind,
+                  Event.title, Event.status, Event.date_kind, Event.date_start, Event.date_end, Event.date_time,
+                  Organization.short_name, Organization.address, _ahead_of(Registration))
+        .join(Event, Event.id == Registration.event_id)
         .outerjoin(Goal, Goal.id == Event.goal_id)
-        .options(contains_eager(Registration.event).joinedload(Event.venue))
+        .outerjoin(Organization, Organization.id == Event.venue_id)
         .where(Registration.user_id == db.bindparam("user_id"))
         .order_by(*plan_order())
     )
 
 
-def my_registrations(user: User) -> tuple[list[Registration], dict[int, MyState]]:
-    """The user's sign-ups (every status, every year) in plan order with their events and venues, and their
-    state by event id (as `my_states`): one query."""
-    regs, states = [], {}
-    for reg, n_ahead in db.session.execute(_my_statement(), {"user_id": user.id}):
-        regs.append(reg)
-        states[reg.event_id] = _my_state(reg, n_ahead)
-    return regs, states
+class MySignup:
+    """One of a librarian's sign-ups as «Мои мероприятия» shows it (plain columns, no ORM objects)."""
+
+    __slots__ = ("status", "status_label", "promoted_at", "attendance", "attendance_label", "event_id", "kind_label",
+                 "display_title", "event_status", "plan_date", "date_text", "venue_name", "venue_address",
+                 "position", "is_over")
+
+    def __init__(self, row, on: date):
+        (self.status, self.promoted_at, self.attendance, self.event_id, kind, title, self.event_status,
+         date_kind, start, end, at, self.venue_name, self.venue_address, n_ahead) = row
+        self.status_label = REG_STATUSES.get(self.status, self.status)
+        self.attendance_label = ATTENDANCE.get(self.attendance or "", "")
+        self.kind_label = EVENT_KINDS.get(kind, kind)
+        self.display_title = title or self.kind_label
+        self.plan_date = PlanDate(date_kind, start, end, at)
+        self.date_text = self.plan_date.capitalized()
+        self.position = (n_ahead or 0) + 1 if self.status == REG_WAITING else None
+        last = self.plan_date.last_day
+        self.is_over = (last is not None and last < on) or self.event_status == "held"  # is_past() or held
+
+
+def my_signups(user: User) -> list[MySignup]:
+    """The user's sign-ups (every status, every year) in plan order, with their queue places: one query."""
+    on = today()
+    return [MySignup(row, on) for row in db.session.execute(_my_statement(), {"user_id": user.id})]
 
 
 def seats_text(seats: Seats) -> str:
