@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dates import HasPlanDate
@@ -49,8 +49,13 @@ visit_purpose_link = Table(
 class Visit(HasPlanDate, db.Model):
     """A methodologist's visit to a school, planned for a month or a day."""
 
+    __table_args__ = (
+        # a year's visits in date order (the planner's school order, the list): read from the index alone
+        Index("ix_visit_year_date", "year_id", "date_start", "id", "organization_id"),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    year_id: Mapped[int] = mapped_column(ForeignKey("school_year.id"), index=True)
+    year_id: Mapped[int] = mapped_column(ForeignKey("school_year.id"))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     date_kind: Mapped[str] = mapped_column(String(10), default="month")
     date_start: Mapped[date | None] = mapped_column(index=True)
@@ -113,7 +118,7 @@ class VisitReport(db.Model):
     strengths: Mapped[str | None] = mapped_column(Text)
     shortcomings: Mapped[str | None] = mapped_column(Text)
     conclusion: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="draft")  #: draft | final
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)  #: draft | final
     version: Mapped[int] = mapped_column(default=1)  #: optimistic lock for autosave
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -180,14 +185,21 @@ REC_STATUSES = {
 class Recommendation(db.Model):
     """A recommendation of a report: deadline, who is responsible, and its follow-up."""
 
+    __table_args__ = (
+        # the follow-up list: by deadline (then id), its status and report checked in the index
+        Index("ix_recommendation_deadline_id", "deadline", "id", "status", "report_id"),
+        # the counters: by status (and deadline for the overdue ones), read from the index alone
+        Index("ix_recommendation_status_deadline", "status", "deadline", "report_id"),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("visit_report.id"), index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     text: Mapped[str] = mapped_column(Text)
-    deadline: Mapped[date | None] = mapped_column(index=True)
+    deadline: Mapped[date | None]
     responsible: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
     librarian_comment: Mapped[str | None] = mapped_column(Text)
     reported_at: Mapped[datetime | None]
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

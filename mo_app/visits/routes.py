@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..dates import local_datetime, short_date
+from ..dates import PlanDate, local_datetime, short_date
 from ..errors import error_response
 from ..exports import xlsx_response
 from ..extensions import db
 from ..models import Organization, Recommendation, Visit, VisitPurpose, VisitReport, VisitTarget
-from ..models.visits import REC_STATUSES, VISIT_STATUSES
+from ..models.visits import REC_STATUSES, VISIT_STATUSES, visit_purpose_link
 from ..paging import page_of
 from ..printing import pdf_response
 from ..web import all_years, is_htmx, methodologist_required, render, role_required, selected_year
@@ -40,11 +42,93 @@ STALE_MESSAGE = (
 ARCHIVE_MESSAGE = "Архивный год хранится так, как был записан: планировать в нём посещения нельзя."
 
 
+# --- template helpers ---------------------------------------------------------------------------
+
+
+_BADGES = {
+    "finalised": Markup('<span class="badge ok">справка готова</span>'),
+    "held": Markup('<span class="badge warn">проведено</span>'),
+    "cancelled": Markup('<span class="badge bad">отменено</span>'),
+    "postponed": Markup('<span class="badge warn">перенесено</span>'),
+    "planned": Markup('<span class="badge">запланировано</span>'),
+}
+_HELD_DRAFT = Markup('<span class="badge warn">проведено, справка — черновик</span>')
+
+
+def state_badge(status: str, has_report: bool) -> Markup:
+    """A visit's state as a badge: a fixed piece of markup for each state."""
+    if status == "held" and has_report:
+        return _HELD_DRAFT
+    return _BADGES.get(status, _BADGES["planned"])
+
+
+@bp.app_template_global()
+def visit_badge(visit: Visit) -> Markup:
+    """The visit's state badge (a function, not a macro, as the lists show one for every visit)."""
+    return state_badge(visit.status, visit.status == "held" and visit.report is not None)
+
+
+class PlannerVisit(NamedTuple):
+    """A visit as a planner cell shows it (read as a plain row: a page has some 200)."""
+
+    id: int
+    organization_id: int
+    date_text: str
+    badge: Markup
+
+
+def url_pattern(endpoint: str, arg: str) -> str:
+    """The URL of `endpoint` for any id as a `%`-pattern ("/recommendations/%d/done"): one url_for a table,
+    not one a row."""
+    marker = 7654321
+    return url_for(endpoint, **{arg: marker}).replace("%", "%%").replace(str(marker), "%d", 1)
+
+
+@bp.app_template_global()
+def rec_urls() -> dict[str, str]:
+    """The links of a recommendation row, as patterns for its id (the visit's id for `visit`)."""
+    return {
+        "visit": url_pattern("visits.show", "visit_id"),
+        "done": url_pattern("visits.rec_done", "rec_id"),
+        "accept": url_pattern("visits.rec_accept", "rec_id"),
+        "back": url_pattern("visits.rec_return", "rec_id"),
+    }
+
+
+# --- shared pieces -------------------------------------------------------------------------------
+
+
 def _schools():
     return db.session.scalars(
         db.select(Organization).where(Organization.kind == "school", Organization.is_active.is_(True))
         .order_by(Organization.short_name)
     ).all()
+
+
+def _school_options() -> list[tuple[int, str]]:
+    """(id, short name) of the active schools, for a filter's school select: a city has 700 of them, so they
+    are read as plain rows (not ORM objects) and the template loops over the tuples."""
+    org = Organization.__table__
+    return db.session.execute(
+        db.select(org.c.id, org.c.short_name)
+        .where(org.c.kind == "school", org.c.is_active.is_(True))
+        .order_by(org.c.short_name)
+    ).all()
+
+
+def _year_and_years():
+    """The year `?year=` chooses, picked as web.selected_year picks it (404 alike), and every year for the
+    selector: one query instead of two."""
+    years = all_years()
+    raw = request.args.get("year", "")
+    year = None
+    if raw.isdecimal():
+        year = next((y for y in years if y.start_year == int(raw)), None)
+    elif not raw:  # web.current_year: the one marked current, else the latest
+        year = min(years, key=lambda y: (not y.is_current, -y.start_year), default=None)
+    if year is None:
+        abort(404)
+    return year, years
 
 
 def _year_purposes(year_id: int) -> list[VisitPurpose]:
@@ -66,29 +150,36 @@ def _parse_date(name: str) -> date | None:
 # --- the planner and the list -------------------------------------------------------------------
 
 
-def planner_context(year) -> dict:
+def planner_context(year, years) -> dict:
     """Rows are schools, columns the year's purposes; cells hold the visits for that purpose.
 
     The schools (the plan's targets, then those visited, in visit order) are paged 50 a page and can be
-    searched by name (`?q=`); only the page's visits are loaded, so a city's 700 schools cost what 50 do."""
-    purposes = db.session.scalars(
-        db.select(VisitPurpose)
+    searched by name (`?q=`); only the page's schools and visits are loaded as objects, the targets and the
+    visit order are read as plain rows, so a city's 700 schools cost what 50 do."""
+    purposes = _year_purposes(year.id)
+    targets_by_purpose: dict[int, list[int]] = {}
+    for purpose_id, org_id in db.session.execute(
+        db.select(VisitTarget.purpose_id, VisitTarget.organization_id)
+        .join(VisitPurpose, VisitPurpose.id == VisitTarget.purpose_id)
         .where(VisitPurpose.year_id == year.id)
-        .options(selectinload(VisitPurpose.targets).joinedload(VisitTarget.organization))
-        .order_by(VisitPurpose.position)
-    ).all()
+        .order_by(VisitTarget.position, VisitTarget.id)
+    ):
+        targets_by_purpose.setdefault(purpose_id, []).append(org_id)
     own = services.own_school_id()
     order: dict[int, None] = {}  # school ids in planner order (a dict keeps the first place)
     targets = set()
     for purpose in purposes:
-        for target in purpose.targets:
-            targets.add((target.organization_id, purpose.id))
-            if own is None or target.organization_id == own:
-                order.setdefault(target.organization_id)
-    visited = db.session.execute(
-        services.visible_visits().with_only_columns(Visit.organization_id)
-        .where(Visit.year_id == year.id).order_by(Visit.date_start, Visit.id)
-    ).scalars().all()
+        for org_id in targets_by_purpose.get(purpose.id, ()):
+            targets.add((org_id, purpose.id))
+            if own is None or org_id == own:
+                order.setdefault(org_id)
+    table = Visit.__table__  # the year's ~2,000 visits: plain rows (no ORM), from the (year, date, id) index
+    visited_query = (
+        db.select(table.c.organization_id).where(table.c.year_id == year.id).order_by(table.c.date_start, table.c.id)
+    )
+    if own is not None:  # as services.visible_visits(): a librarian sees their own school's visits only
+        visited_query = visited_query.where(table.c.organization_id == own)
+    visited = db.session.execute(visited_query).scalars().all()
     for org_id in visited:
         order.setdefault(org_id)
     q = (request.args.get("q") or "").strip()[:100]
@@ -104,28 +195,43 @@ def planner_context(year) -> dict:
         ids = [i for i in ids if i in found]
     page = page_of(ids)
     shown = set(page.items)
-    visits = db.session.scalars(
-        services.visible_visits()
-        .where(Visit.year_id == year.id, Visit.organization_id.in_(shown))
-        .options(joinedload(Visit.organization), selectinload(Visit.purposes), selectinload(Visit.report))
-        .order_by(Visit.date_start, Visit.id)
-    ).all() if shown else []
     orgs: dict[int, Organization] = {}
-    for purpose in purposes:
-        for target in purpose.targets:
-            orgs.setdefault(target.organization_id, target.organization)
-    cells: dict[tuple[int, int], list[Visit]] = {}
-    other: dict[int, list[Visit]] = {}
-    for visit in visits:
-        orgs.setdefault(visit.organization_id, visit.organization)
-        if not visit.purposes:
-            other.setdefault(visit.organization_id, []).append(visit)
-        for p in visit.purposes:
-            cells.setdefault((visit.organization_id, p.id), []).append(visit)
+    cells: dict[tuple[int, int], list[PlannerVisit]] = {}
+    other: dict[int, list[PlannerVisit]] = {}
+    if shown:
+        orgs = {o.id: o for o in db.session.scalars(
+            db.select(Organization).where(Organization.id.in_(shown))
+        )}
+        report = VisitReport.__table__
+        visits_query = (
+            db.select(table.c.id, table.c.organization_id, table.c.date_kind, table.c.date_start, table.c.date_end,
+                      table.c.status, report.c.id.is_not(None))
+            .outerjoin(report, report.c.visit_id == table.c.id)
+            .where(table.c.year_id == year.id, table.c.organization_id.in_(shown))
+            .order_by(table.c.date_start, table.c.id)
+        )
+        if own is not None:
+            visits_query = visits_query.where(table.c.organization_id == own)
+        visits = [
+            PlannerVisit(visit_id, org_id, PlanDate(kind, start, end).text(), state_badge(status, has_report))
+            for visit_id, org_id, kind, start, end, status, has_report in db.session.execute(visits_query)
+        ]
+        served: dict[int, list[int]] = {}  # visit id → the purposes it serves
+        if visits:
+            for visit_id, purpose_id in db.session.execute(
+                db.select(visit_purpose_link.c.visit_id, visit_purpose_link.c.purpose_id)
+                .where(visit_purpose_link.c.visit_id.in_([v.id for v in visits]))
+            ):
+                served.setdefault(visit_id, []).append(purpose_id)
+        for visit in visits:
+            if visit.id not in served:
+                other.setdefault(visit.organization_id, []).append(visit)
+            for purpose_id in served.get(visit.id, ()):
+                cells.setdefault((visit.organization_id, purpose_id), []).append(visit)
     return {
-        "year": year, "years": all_years(), "purposes": purposes, "schools": [orgs[i] for i in page.items],
+        "year": year, "years": years, "purposes": purposes, "schools": [orgs[i] for i in page.items],
         "cells": cells, "other": other, "targets": targets, "months": services.month_choices(year.start_year),
-        "visit_count": len(visited), "page": page, "q": q,
+        "visit_count": len(visited), "page": page, "q": q, "visit_url": url_pattern("visits.show", "visit_id"),
     }
 
 
@@ -133,7 +239,7 @@ def planner_context(year) -> dict:
 @role_required(*ANY_ROLE)
 def index():
     """The visits planner of a school year: schools × the plan's purposes, 50 schools a page."""
-    return render("visits/index.html", **planner_context(selected_year()))
+    return render("visits/index.html", **planner_context(*_year_and_years()))
 
 
 @bp.route("/visits/plan-cell", methods=["POST"])
@@ -175,11 +281,14 @@ def _cell_visits(school_id: int, purpose_id: int) -> list[Visit]:
 @role_required(*ANY_ROLE)
 def list_visits():
     """All visits of the year as a list, with filters: school, purpose, status, month."""
-    year = selected_year()
+    year, years = _year_and_years()
     query = (
         services.visible_visits()
         .where(Visit.year_id == year.id)
-        .options(joinedload(Visit.organization), selectinload(Visit.purposes), selectinload(Visit.report))
+        .options(
+            joinedload(Visit.organization), selectinload(Visit.purposes),
+            joinedload(Visit.report).load_only(VisitReport.status, VisitReport.acknowledged_at),
+        )
         .order_by(Visit.date_start, Visit.id)
     )
     args = {k: (request.args.get(k) or "").strip() for k in ("school", "purpose", "status", "month")}
@@ -197,12 +306,18 @@ def list_visits():
         query = query.where(Visit.date_start >= when.start, Visit.date_start <= last)
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     own = services.own_school_id()
-    schools = _schools() if own is None else []
     return render(
-        "visits/list.html", fragment="visits/_list.html", page=page, year=year, years=all_years(), args=args,
-        schools=schools, purposes=_year_purposes(year.id), statuses=VISIT_STATUSES,
+        "visits/list.html", fragment="visits/_list.html", page=page, year=year, years=years, args=args,
+        schools=_school_options() if own is None else [], selected_school=_number(args["school"]),
+        purposes=_year_purposes(year.id), statuses=VISIT_STATUSES,
         months=services.month_choices(year.start_year),
+        urls={"show": url_pattern("visits.show", "visit_id"), "report": url_pattern("visits.print_report", "visit_id")},
     )
+
+
+def _number(raw: str) -> int | None:
+    """`raw` as a number if it is one written plainly ("12", not "012"), else None."""
+    return int(raw) if raw.isascii() and raw.isdigit() and str(int(raw)) == raw else None
 
 
 @bp.route("/visits/new", methods=["GET", "POST"])
@@ -612,13 +727,20 @@ def recommendations():
     own = services.own_school_id()
     raw_school = request.args.get("school", "")
     school_id = own if own is not None else (int(raw_school) if raw_school.isdecimal() else None)
-    page = db.paginate(services.recommendations_query(school_id, status, overdue_only, today),
-                       per_page=PER_PAGE, error_out=False)
+    page, counts = services.recommendations_page(school_id, status, overdue_only, today, _page_number(), PER_PAGE)
     return render(
         "visits/recommendations.html", fragment="visits/_recommendations.html", page=page, today=today,
-        rec_status=status, overdue_only=overdue_only, school_id=school_id, schools=_schools() if own is None else [],
-        counts=services.recommendation_counts(school_id), statuses=REC_STATUSES,
+        rec_status=status, overdue_only=overdue_only, school_id=school_id,
+        schools=_school_options() if own is None else [], counts=counts, statuses=REC_STATUSES,
     )
+
+
+def _page_number() -> int:
+    """`?page=N` as db.paginate reads it: a number from 1 (anything else is the first page)."""
+    try:
+        return max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        return 1
 
 
 def _rec_row(rec: Recommendation, status: int = 200, message: str | None = None, **forms):
@@ -631,8 +753,9 @@ def _rec_row(rec: Recommendation, status: int = 200, message: str | None = None,
                 joinedload(Recommendation.report).joinedload(VisitReport.visit),
             )
         )
-        template = "visits/_rec_row.html" if is_htmx() else "visits/rec_one.html"
-        return render_template(template, rec=rec, today=date.today(), **forms), status
+        if is_htmx():
+            return render_template("visits/_rec_rows.html", recs=[rec], today=date.today(), **forms), status
+        return render_template("visits/rec_one.html", rec=rec, today=date.today(), **forms), status
     if message:
         flash(message, "success")
     return redirect(request.referrer if _local(request.referrer) else url_for("visits.recommendations"), code=303)

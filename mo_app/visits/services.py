@@ -28,6 +28,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..models.events import REG_CANCELLED
 from ..models.visits import CHECK_RESULTS, VISIT_METHODS
+from ..paging import Slice
 
 ACTIVE_REC_STATUSES = ("open", "reported", "returned")
 MAX_TEXT = 20000
@@ -135,7 +136,9 @@ def visit_page_context(visit: Visit) -> dict:
             Registration.event_id.in_(year_events),
         ))
         .outerjoin(Event, Event.id == Registration.event_id)
-        .options(contains_eager(Registration.event))
+        .options(contains_eager(Registration.event).load_only(
+            Event.kind, Event.title, Event.date_kind, Event.date_start, Event.date_end, Event.date_time,
+        ))
         .where(User.organization_id == visit.organization_id, User.role == "librarian", User.active.is_(True))
         .order_by(User.last_name, User.id, Event.date_start, Event.id)
     ).all()
@@ -150,7 +153,10 @@ def visit_page_context(visit: Visit) -> dict:
     earlier_query = (
         db.select(Visit)
         .where(Visit.organization_id == visit.organization_id, Visit.id != visit.id)
-        .options(selectinload(Visit.purposes), joinedload(Visit.report), joinedload(Visit.year))
+        .options(
+            selectinload(Visit.purposes), joinedload(Visit.report).load_only(VisitReport.status),
+            joinedload(Visit.year),
+        )
         .order_by(Visit.date_start.desc(), Visit.id.desc())
     )
     if visit.date_start is not None:
@@ -165,7 +171,10 @@ def visit_page_context(visit: Visit) -> dict:
             VisitReport.status == "final",
             VisitReport.visit_id != visit.id,
         )
-        .options(joinedload(Recommendation.report).joinedload(VisitReport.visit))
+        .options(
+            joinedload(Recommendation.report).load_only(VisitReport.visit_id)
+            .joinedload(VisitReport.visit).load_only(Visit.date_kind, Visit.date_start, Visit.date_end),
+        )
         .order_by(Recommendation.deadline, Recommendation.id)
     ).all()
     purposes = []
@@ -525,43 +534,100 @@ def reports_in_period(start: date | None, end: date | None, school_id: int | Non
 # --- recommendations follow-up ------------------------------------------------------------------
 
 
+def _of_final_reports():
+    """Recommendations of finalised reports. Written as «not a draft's» so the check reads the few drafts
+    once (an index on visit_report.status) instead of looking up the report of every recommendation."""
+    drafts = db.select(VisitReport.id).where(VisitReport.status == "draft")  # a report is a draft or final
+    return Recommendation.report_id.not_in(drafts)
+
+
+def _listed_statuses(status: str) -> tuple[str, ...] | None:
+    """The statuses a list filter shows: active / done / all (None: no status condition)."""
+    if status == "done":
+        return ("done",)
+    if status == "all":
+        return None
+    return ACTIVE_REC_STATUSES
+
+
 def recommendations_query(school_id: int | None, status: str, overdue_only: bool, today: date):
-    """Recommendations of finalised reports: active / done / all, optionally overdue only."""
-    query = (
-        db.select(Recommendation)
-        .join(Recommendation.report)
-        .join(VisitReport.visit)
-        .where(VisitReport.status == "final")
-        .options(
-            joinedload(Recommendation.organization),
-            joinedload(Recommendation.report).joinedload(VisitReport.visit),
-        )
-        .order_by(Recommendation.deadline.is_(None), Recommendation.deadline, Recommendation.id)
-    )
+    """A select of recommendation ids of finalised reports: active / done / all, optionally overdue only."""
+    query = db.select(Recommendation.id).where(_of_final_reports())
     if school_id:
         query = query.where(Recommendation.organization_id == school_id)
-    if status == "done":
-        query = query.where(Recommendation.status == "done")
-    elif status != "all":
-        query = query.where(Recommendation.status.in_(ACTIVE_REC_STATUSES))
+    listed = _listed_statuses(status)
+    if listed is not None:
+        query = query.where(Recommendation.status.in_(listed))
     if overdue_only:
         query = query.where(Recommendation.deadline < today, Recommendation.status != "done")
     return query
 
 
-def recommendation_counts(school_id: int | None = None) -> dict:
-    """Active, overdue and awaiting-review recommendation counts, in one query."""
-    today = date.today()
-    active = Recommendation.status.in_(ACTIVE_REC_STATUSES)
-    query = db.select(
-        db.func.count().filter(active),
-        db.func.count().filter(active, Recommendation.deadline < today),
-        db.func.count().filter(Recommendation.status == "reported"),
-    ).select_from(Recommendation).join(Recommendation.report).where(VisitReport.status == "final")
+def recommendation_tallies(school_id: int | None, status: str, overdue_only: bool, today: date) -> dict:
+    """In one query: the counters above the list (active, overdue, awaiting review, over the school's or all
+    recommendations) and, for the list's filter, how many rows it has (`total`) and how many of them have a
+    deadline (`dated`: they come first, the rest after them by id)."""
+    listed = _listed_statuses(status)
+    query = (
+        db.select(
+            Recommendation.status, db.func.count(), db.func.count(Recommendation.deadline),
+            db.func.count().filter(Recommendation.deadline < today),
+        )
+        .where(_of_final_reports())
+        .group_by(Recommendation.status)
+    )
+    if listed is not None:  # the counters need only the active ones: read the done ones only when listed
+        query = query.where(Recommendation.status.in_(ACTIVE_REC_STATUSES + tuple(s for s in listed if s == "done")))
     if school_id:
         query = query.where(Recommendation.organization_id == school_id)
-    total, overdue, reported = db.session.execute(query).one()
-    return {"active": total, "overdue": overdue, "reported": reported}
+    rows = {row[0]: row[1:] for row in db.session.execute(query)}
+    shown = [rows[s] for s in rows if listed is None or s in listed]
+    if overdue_only:
+        total = dated = sum(overdue for s, (_, _, overdue) in rows.items()
+                            if (listed is None or s in listed) and s != "done")
+    else:
+        total, dated = sum(n for n, _, _ in shown), sum(d for _, d, _ in shown)
+    return {
+        "active": sum(rows.get(s, (0, 0, 0))[0] for s in ACTIVE_REC_STATUSES),
+        "overdue": sum(rows.get(s, (0, 0, 0))[2] for s in ACTIVE_REC_STATUSES),
+        "reported": rows.get("reported", (0, 0, 0))[0],
+        "total": total,
+        "dated": dated,
+    }
+
+
+def recommendations_page(school_id: int | None, status: str, overdue_only: bool, today: date,
+                         number: int, per_page: int) -> tuple[Slice, dict]:
+    """Page `number` of the recommendations list (by deadline, those without one last, then by id) and the
+    counters, in two queries: the ids of the page are picked in SQL along an index on the deadline; the
+    counts come from `recommendation_tallies`."""
+    tallies = recommendation_tallies(school_id, status, overdue_only, today)
+    total, dated = tallies["total"], tallies["dated"]
+    offset = (number - 1) * per_page
+    ids = recommendations_query(school_id, status, overdue_only, today)
+    parts = []
+    if offset < dated:
+        parts.append(ids.where(Recommendation.deadline.is_not(None))
+                     .order_by(Recommendation.deadline, Recommendation.id).limit(per_page).offset(offset))
+    if offset + per_page > dated and offset < total:
+        taken = max(0, dated - offset)
+        parts.append(ids.where(Recommendation.deadline.is_(None))
+                     .order_by(Recommendation.id).limit(per_page - taken).offset(max(0, offset - dated)))
+    items = []
+    if parts:
+        chosen = parts[0] if len(parts) == 1 else db.union_all(*(db.select(p.subquery().c.id) for p in parts))
+        items = db.session.scalars(
+            db.select(Recommendation)
+            .where(Recommendation.id.in_(chosen))
+            .options(
+                joinedload(Recommendation.organization),
+                joinedload(Recommendation.report).load_only(VisitReport.visit_id)
+                .joinedload(VisitReport.visit).load_only(Visit.date_kind, Visit.date_start, Visit.date_end),
+            )
+            .order_by(Recommendation.deadline.is_(None), Recommendation.deadline, Recommendation.id)
+        ).all()
+    pages = -(-total // per_page) if total else 0
+    return Slice(items, number, pages, total, offset + 1, per_page), tallies
 
 
 def report_done(rec: Recommendation, comment: str) -> None:

@@ -1,0 +1,301 @@
+"""What the city-scale work on the visits pages must not change: the recommendations list paged in SQL (by
+deadline, those without one last, counters in one query), the planner's cells drawn in a plain loop like the
+htmx cell, the school filters read as plain rows, the state badges and the row links built once a page."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from flask import render_template, url_for
+from flask_login import login_user
+
+from mo_app.dates import PlanDate
+from mo_app.extensions import db
+from mo_app.models import Recommendation, Visit, VisitReport, VisitTarget
+from mo_app.visits import routes, services
+from mo_app.visits.services import ACTIVE_REC_STATUSES
+
+from .conftest import htmx
+from .visits_helpers import visit_with_report
+
+TODAY = date.today()
+
+
+def _old_query(school_id, status, overdue_only):
+    """The list as it was written before it was paged in SQL (ORDER BY over every row, db.paginate)."""
+    query = (
+        db.select(Recommendation.id)
+        .join(Recommendation.report)
+        .where(VisitReport.status == "final")
+        .order_by(Recommendation.deadline.is_(None), Recommendation.deadline, Recommendation.id)
+    )
+    if school_id:
+        query = query.where(Recommendation.organization_id == school_id)
+    if status == "done":
+        query = query.where(Recommendation.status == "done")
+    elif status != "all":
+        query = query.where(Recommendation.status.in_(ACTIVE_REC_STATUSES))
+    if overdue_only:
+        query = query.where(Recommendation.deadline < TODAY, Recommendation.status != "done")
+    return list(db.session.scalars(query))
+
+
+def _old_counts(school_id):
+    query = db.select(Recommendation).join(Recommendation.report).where(VisitReport.status == "final")
+    if school_id:
+        query = query.where(Recommendation.organization_id == school_id)
+    recs = db.session.scalars(query).all()
+    active = [r for r in recs if r.status in ACTIVE_REC_STATUSES]
+    return {"active": len(active), "overdue": sum(1 for r in active if r.deadline and r.deadline < TODAY),
+            "reported": sum(1 for r in recs if r.status == "reported")}
+
+
+@pytest.fixture
+def recs(f):
+    """Two schools' recommendations of final reports in every status, with and without a deadline, several on
+    one day, ids not in deadline order; and a draft's recommendations, which the list never shows."""
+    a, b = f.school("79"), f.school("111")
+    deadlines = [TODAY - timedelta(days=40), None, TODAY + timedelta(days=5), TODAY - timedelta(days=3), None,
+                 TODAY + timedelta(days=5), TODAY - timedelta(days=40), TODAY + timedelta(days=90)]
+    statuses = ["open", "reported", "done", "returned", "open", "done", "reported", "open"]
+    for i in range(3):
+        for school in (a, b):
+            visit = visit_with_report(f, school, recs=len(deadlines),
+                                      when=PlanDate("day", date(2026, 9, 10 + i)))
+            for rec, deadline, status in zip(visit.report.recommendations, deadlines[i:] + deadlines[:i],
+                                             statuses, strict=True):
+                rec.deadline, rec.status = deadline, status
+    draft = visit_with_report(f, a, final=False, recs=4, deadline=TODAY - timedelta(days=1))
+    draft.report.recommendations[0].status = "reported"
+    db.session.commit()
+    return {"a": a, "b": b}
+
+
+@pytest.mark.parametrize("status", ["active", "done", "all"])
+@pytest.mark.parametrize("overdue_only", [False, True])
+@pytest.mark.parametrize("per_page", [3, 5, 50])
+def test_recommendation_pages_follow_the_old_order(app, recs, status, overdue_only, per_page):
+    """Every page, for every filter and page size, holds what the old ORDER BY over all rows put there —
+    including the pages where the recommendations with a deadline end and those without one begin."""
+    for school in (None, recs["a"].id):
+        expected = _old_query(school, status, overdue_only)
+        assert expected or overdue_only and status == "done"
+        pages = -(-len(expected) // per_page)
+        seen = []
+        with app.test_request_context():
+            for number in range(1, pages + 2):
+                page, counts = services.recommendations_page(school, status, overdue_only, TODAY, number, per_page)
+                assert (page.total, page.pages, page.page) == (len(expected), pages, number)
+                assert page.has_prev == (number > 1) and page.has_next == (number < pages)
+                seen += [r.id for r in page.items]
+            assert {k: counts[k] for k in ("active", "overdue", "reported")} == _old_counts(school)
+        assert seen == expected, (school, status, overdue_only)
+
+
+def test_recommendations_page_shows_the_old_rows_and_counters(client, f, login_as, recs):
+    """Over HTTP: the rows of a page in order, the counters without the draft's recommendations, the pager."""
+    login_as(f.methodologist())
+    for query, school in (("", None), (f"school={recs['a'].id}&status=all", recs["a"].id)):
+        status = "all" if "status=all" in query else "active"
+        text = client.get(f"/recommendations?{query}").get_data(as_text=True)
+        assert re.findall(r'<tr id="rec-(\d+)"', text) == [str(i) for i in _old_query(school, status, False)]
+        counts = _old_counts(school)
+        assert f"выполняется {counts['active']}, из них" in text
+        assert f"просрочено {counts['overdue']}</span>" in text
+        assert f"ждут проверки методиста {counts['reported']}." in text
+    fragment = client.get("/recommendations?page=2&status=all", headers=htmx()).get_data(as_text=True)
+    assert "<html" not in fragment and "Рекомендаций нет." in fragment  # 48 rows: one page
+    assert client.get("/recommendations?page=x").status_code == 200
+
+
+def test_recommendations_pager_past_the_end_and_huge_numbers(client, f, login_as, recs):
+    """As db.paginate did: a page past the last is empty (not an error), and so is an absurd number."""
+    login_as(f.methodologist())
+    for number in ("3", str(10**30)):
+        text = client.get(f"/recommendations?status=all&page={number}").get_data(as_text=True)
+        assert "Рекомендаций нет." in text and 'class="rec-row' not in text
+
+
+def test_sixty_recommendations_page_in_fifties(client, f, login_as):
+    """With more than one page, page 2 continues where page 1 stopped and the pager links keep the filters."""
+    school = f.school()
+    visit_with_report(f, school, recs=60, deadline=TODAY + timedelta(days=9))
+    for i, rec in enumerate(db.session.scalars(db.select(Recommendation).order_by(Recommendation.id))):
+        rec.deadline = None if i % 7 == 0 else TODAY + timedelta(days=i % 5)
+    db.session.commit()
+    login_as(f.methodologist())
+    expected = [str(i) for i in _old_query(None, "active", False)]
+    one = client.get("/recommendations").get_data(as_text=True)
+    two = client.get(f"/recommendations?page=2&school={school.id}").get_data(as_text=True)
+    assert re.findall(r'<tr id="rec-(\d+)"', one) == expected[:50]
+    assert re.findall(r'<tr id="rec-(\d+)"', two) == expected[50:]
+    assert "страница 1 из 2" in one and "страница 2 из 2" in two
+    assert f'href="/recommendations?page=1&amp;status=active&amp;overdue=&amp;school={school.id}"' in two
+
+
+def test_recommendation_rows_link_as_url_for_does(app, client, f, login_as, recs):
+    """The row links built from one pattern a table are those url_for builds for each row."""
+    login_as(f.methodologist())
+    text = client.get("/recommendations?status=all").get_data(as_text=True)
+    rec = db.session.scalar(db.select(Recommendation).where(Recommendation.status == "reported")
+                            .join(Recommendation.report).where(VisitReport.status == "final"))
+    with app.test_request_context():
+        for endpoint in ("visits.rec_accept", "visits.rec_return"):
+            assert f'action="{url_for(endpoint, rec_id=rec.id)}"' in text
+        assert f'href="{url_for("visits.show", visit_id=rec.report.visit_id)}"' in text
+        assert routes.url_pattern("visits.rec_done", "rec_id") % 12 == url_for("visits.rec_done", rec_id=12)
+    lib = f.librarian(recs["a"])
+    login_as(lib)
+    mine = client.get("/recommendations").get_data(as_text=True)
+    own = db.session.scalar(db.select(Recommendation).where(Recommendation.status == "open",
+                                                            Recommendation.organization_id == recs["a"].id))
+    assert f'hx-post="/recommendations/{own.id}/done"' in mine and "ГБОУ №111" not in mine
+    assert 'name="school"' not in mine  # no school filter for a librarian
+
+
+def test_school_filters_list_the_active_schools_and_mark_the_chosen_one(client, f, login_as):
+    a, b = f.school("79"), f.school("5")
+    f.school("6", is_active=False)
+    f.venue("Библиотека им. Пушкина")
+    f.year()
+    login_as(f.methodologist())
+    for url, selected in ((f"/visits/list?school={b.id}", b), (f"/recommendations?school={b.id}", b),
+                          ("/visits/list", None), ("/recommendations?school=x", None)):
+        text = client.get(url).get_data(as_text=True)
+        select = text[text.index('<select name="school">'):]
+        select = select[:select.index("</select>")]
+        options = re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', select)
+        assert [(v, name) for v, _, name in options] == [("", "все"), (str(b.id), "ГБОУ №5"), (str(a.id), "ГБОУ №79")]
+        assert [v for v, mark, _ in options if mark] == ([str(selected.id)] if selected else []), url
+    # The list compares the text as before: "05" filters by school 5 but marks no option.
+    assert " selected>" not in client.get(f"/visits/list?school=0{b.id}").get_data(as_text=True).split(
+        '<select name="school">')[1].split("</select>")[0]
+
+
+def _badge_macro(visit) -> str:
+    """The state badge as the removed Jinja macro (visits/_macros.html state_badge) printed it."""
+    r = visit.report
+    if visit.status == "finalised":
+        return '<span class="badge ok">справка готова</span>'
+    if visit.status == "held":
+        return f'<span class="badge warn">проведено{", справка — черновик" if r else ""}</span>'
+    if visit.status == "cancelled":
+        return '<span class="badge bad">отменено</span>'
+    if visit.status == "postponed":
+        return '<span class="badge warn">перенесено</span>'
+    return '<span class="badge">запланировано</span>'
+
+
+def test_visit_badge_prints_what_the_macro_did(f):
+    school = f.school()
+    visits = [f.visit(school, status=s) for s in ("planned", "held", "cancelled", "postponed", "odd")]
+    visits += [visit_with_report(f, school, final=False), visit_with_report(f, school, final=True)]
+    for visit in visits:
+        assert str(routes.visit_badge(visit)) == _badge_macro(visit), visit.status
+
+
+@pytest.fixture
+def planner(f):
+    """A year with two purposes; schools that are targets, visited, both, with visits in every state."""
+    year = f.year()
+    p1, p2 = f.purpose(year, "Помощь малоопытным", position=1), f.purpose(year, "Фонды", position=2)
+    t1, t2, v1 = f.school("79"), f.school("111"), f.school("5")
+    for school, purpose in ((t1, p1), (t1, p2), (t2, p2)):
+        db.session.add(VisitTarget(purpose_id=purpose.id, organization_id=school.id))
+    db.session.commit()
+    held = visit_with_report(f, t1, final=False, purposes=[p1], when=PlanDate.month(2026, 10))
+    done = visit_with_report(f, t1, final=True, purposes=[p1, p2], when=PlanDate("day", date(2026, 9, 20)))
+    f.visit(t2, when=PlanDate.month(2026, 11), status="postponed", status_reason="карантин").purposes = [p2]
+    f.visit(v1, when=PlanDate.month(2026, 12), status="cancelled").purposes = [p1]
+    f.visit(v1, when=PlanDate.month(2027, 1), is_unplanned=True)
+    db.session.commit()
+    return {"year": year, "purposes": [p1, p2], "schools": [t1, t2, v1], "visits": [held, done]}
+
+
+def _cells(html: str) -> dict[str, str]:
+    """The planner cells of a page by id, whitespace and CSRF tokens evened out."""
+    html = re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', html)
+    return {m.group(1): re.sub(r"\s+", " ", re.sub(r">\s+<", "><", m.group(0))).strip()
+            for m in re.finditer(r'<td id="(cell-\d+-\d+)".*?</td>', html, re.S)}
+
+
+def test_planner_cells_are_drawn_like_the_htmx_cell(app, client, f, login_as, planner):
+    """The planner draws its cells in a loop; the htmx reply draws one with visits/_cell_macro.html: the two
+    print the same cell for every school × purpose (targets with a form, visits in every state, empty)."""
+    metodist = f.methodologist()
+    login_as(metodist)
+    page = _cells(client.get("/visits").get_data(as_text=True))
+    assert len(page) == 3 * 2
+    year = planner["year"]
+    targets = {(t.organization_id, t.purpose_id) for t in db.session.scalars(db.select(VisitTarget))}
+    with app.test_request_context("/visits"):
+        login_user(metodist)
+        for school in planner["schools"]:
+            for purpose in planner["purposes"]:
+                alone = render_template(
+                    "visits/_cell.html", school=school, purpose=purpose, form=None, year=year,
+                    visits=routes._cell_visits(school.id, purpose.id),
+                    is_target=(school.id, purpose.id) in targets, months=services.month_choices(year.start_year),
+                )
+                key = f"cell-{school.id}-{purpose.id}"
+                assert _cells(alone) == {key: page[key]}
+    text = client.get("/visits").get_data(as_text=True)
+    assert text.count('class="planner-cell target"') == 3 and text.count("Запланировать</button>") == 3
+    assert "проведено, справка — черновик" in text and "справка готова" in text and "перенесено" in text
+    assert "внеплановое" not in text and "1 января 2027" not in text  # unplanned: in the last column
+    assert 'января 2027' in text or "январь 2027" in text
+
+
+def test_planner_cell_reply_still_matches_after_planning(client, f, login_as, planner):
+    login_as(f.methodologist())
+    school, purpose = planner["schools"][1], planner["purposes"][1]
+    reply = client.post("/visits/plan-cell", data={"school": school.id, "purpose": purpose.id, "month": "2027-03"},
+                        headers=htmx()).get_data(as_text=True)
+    page = _cells(client.get("/visits").get_data(as_text=True))
+    assert _cells(reply) == {f"cell-{school.id}-{purpose.id}": page[f"cell-{school.id}-{purpose.id}"]}
+    assert "март 2027" in reply
+
+
+def test_planner_shows_only_the_librarians_school_and_no_forms(client, f, login_as, planner):
+    login_as(f.librarian(planner["schools"][0]))
+    text = client.get("/visits").get_data(as_text=True)
+    assert set(re.findall(r'id="cell-(\d+)-', text)) == {str(planner["schools"][0].id)}
+    assert "Запланировать" not in text and "csrf_token" not in text.split("<tbody>")[1]
+
+
+def test_visit_list_links(client, f, login_as, planner):
+    login_as(f.methodologist())
+    text = client.get("/visits/list").get_data(as_text=True)
+    held, done = planner["visits"]
+    assert f'<a href="/visits/{held.id}">октябрь 2026</a>' in text
+    assert f'<a href="/visits/{done.id}/report" hx-boost="false">справка</a>' in text
+    assert text.count("справка — черновик") == 1 and text.count("черновик</td>") == 1
+    assert db.session.scalar(db.select(db.func.count()).select_from(Visit)) == 5
+
+
+def _row(html: str, rec_id: int) -> str:
+    html = re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', html)
+    row = re.search(rf'<tr id="rec-{rec_id}".*?</tr>', html, re.S).group(0)
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", row))
+
+
+def test_a_changed_recommendation_row_is_the_lists_row(client, f, login_as, recs):
+    """After a change the htmx reply (and the full page of a form with errors) draw the row the list draws."""
+    lib = f.librarian(recs["a"])
+    rec = db.session.scalar(db.select(Recommendation).join(Recommendation.report).where(
+        Recommendation.status == "open", Recommendation.organization_id == recs["a"].id,
+        VisitReport.status == "final"))
+    login_as(lib)
+    bad = client.post(f"/recommendations/{rec.id}/done", data={"comment": ""})
+    assert bad.status_code == 422 and "<html" in bad.get_data(as_text=True)
+    assert "Опишите, что сделано." in _row(bad.get_data(as_text=True), rec.id)
+    reply = client.post(f"/recommendations/{rec.id}/done", data={"comment": "Каталог начат."}, headers=htmx())
+    listed = client.get("/recommendations").get_data(as_text=True)
+    assert _row(reply.get_data(as_text=True), rec.id) == _row(listed, rec.id)
+    login_as(f.methodologist())
+    reply = client.post(f"/recommendations/{rec.id}/return", data={"note": "Ещё нет."}, headers=htmx())
+    visit_page = client.get(f"/visits/{rec.report.visit_id}").get_data(as_text=True)
+    assert _row(reply.get_data(as_text=True), rec.id) == _row(visit_page, rec.id)
+    assert "Ещё нет." in _row(visit_page, rec.id)
