@@ -194,11 +194,16 @@ def event_with_box(event_id: int, user: User, best_practice: bool = False):
 # ---------------------------------------------------------------- sign-up and cancellation
 
 
-def _locked_event(event_id: int) -> Event:
-    ev = db.session.scalar(
-        db.select(Event).options(joinedload(Event.year, innerjoin=True)).where(Event.id == event_id)
+@lru_cache(maxsize=1)
+def _locked_event_statement():
+    return (
+        db.select(Event).options(joinedload(Event.year, innerjoin=True)).where(Event.id == db.bindparam("event_id"))
         .with_for_update(of=Event).execution_options(populate_existing=True)
     )
+
+
+def _locked_event(event_id: int) -> Event:
+    ev = db.session.scalar(_locked_event_statement(), {"event_id": event_id})
     if ev is None:
         raise SignupError("Мероприятие не найдено.", 404)
     return ev
