@@ -9,17 +9,17 @@ from functools import lru_cache
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..dates import month_name
 from ..exports import csv_response, xlsx_response
 from ..extensions import db
-from ..models import ConsultationRequest, Event, Notice, Organization, Registration, SchoolYear, User
+from ..models import ConsultationRequest, Event, Goal, Notice, Organization, Registration, SchoolYear, User
 from ..models.base import utcnow
 from ..models.events import CONSULTATION_STATUSES, EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_WAITING
 from ..paging import page_of
 from ..printing import pdf_response
-from ..web import all_years, is_htmx, methodologist_required, render, role_required, selected_year
+from ..web import is_htmx, methodologist_required, render, role_required, selected_year
 from . import bp, ics, services
 from .forms import CONSULTATION_ACTIONS, CancelEventForm, ConsultationHandleForm, ConsultationRequestForm, EventForm
 from .services import SignupError
@@ -101,6 +101,19 @@ def _year_months(year) -> list[tuple[str, str]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _years_statement():
+    return (
+        db.select(SchoolYear).outerjoin(SchoolYear.goals).options(contains_eager(SchoolYear.goals))
+        .order_by(SchoolYear.start_year.desc(), Goal.position)
+    )
+
+
+def years_with_goals() -> list[SchoolYear]:
+    """all_years() with each year's goals (for the list's filter) in the same query."""
+    return db.session.scalars(_years_statement()).unique().all()
+
+
 def _year_among(years: list) -> SchoolYear:
     """selected_year() picked from the years already loaded for the year switch (no second query)."""
     raw = request.args.get("year", "")
@@ -127,7 +140,7 @@ def list_context() -> dict:
 
     Filters, plan order and paging run in SQL on (id, is past) pairs of the whole year; the 50 shown are read
     as plain columns with their venue, seats and my state in one more query (no ORM objects)."""
-    years = all_years()
+    years = years_with_goals()
     year = _year_among(years)
     flt = _filters()
     rows = services.list_rows(

@@ -121,34 +121,6 @@ def _my_state(reg: Registration | None, n_ahead: int | None) -> MyState | None:
     return MyState(reg, (n_ahead or 0) + 1 if reg.status == REG_WAITING else None)
 
 
-@lru_cache(maxsize=1)
-def _seat_counts_statement():
-    return (
-        db.select(
-            Registration.event_id,
-            func.sum(case((Registration.status == REG_REGISTERED, 1), else_=0)),
-            func.sum(case((Registration.status == REG_WAITING, 1), else_=0)),
-        )
-        .where(Registration.event_id.in_(db.bindparam("ids", expanding=True)))
-        .group_by(Registration.event_id)
-    )
-
-
-def seat_counts(event_ids) -> dict[int, tuple[int, int]]:
-    """{event_id: (registered, waiting)} in one query."""
-    ids = list(event_ids)
-    if not ids:
-        return {}
-    rows = db.session.execute(_seat_counts_statement(), {"ids": ids})
-    return {eid: (int(r or 0), int(w or 0)) for eid, r, w in rows}
-
-
-def seats_for(events) -> dict[int, Seats]:
-    """Seats of each event, counted in one query."""
-    counts = seat_counts(e.id for e in events)
-    return {e.id: Seats(e.capacity, *counts.get(e.id, (0, 0))) for e in events}
-
-
 @dataclass
 class MyState:
     """The current librarian's registration of an event and their place in the waiting list."""
@@ -222,11 +194,16 @@ def event_with_box(event_id: int, user: User, best_practice: bool = False):
 # ---------------------------------------------------------------- sign-up and cancellation
 
 
-def _locked_event(event_id: int) -> Event:
-    ev = db.session.scalar(
-        db.select(Event).options(joinedload(Event.year, innerjoin=True)).where(Event.id == event_id)
+@lru_cache(maxsize=1)
+def _locked_event_statement():
+    return (
+        db.select(Event).options(joinedload(Event.year, innerjoin=True)).where(Event.id == db.bindparam("event_id"))
         .with_for_update(of=Event).execution_options(populate_existing=True)
     )
+
+
+def _locked_event(event_id: int) -> Event:
+    ev = db.session.scalar(_locked_event_statement(), {"event_id": event_id})
     if ev is None:
         raise SignupError("Мероприятие не найдено.", 404)
     return ev
