@@ -21,7 +21,7 @@ from datetime import date
 from sqlalchemy import Integer, case, cast, func, literal, null, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..dates import month_name, today
+from ..dates import HasPlanDate, PlanDate, month_name, today
 from ..extensions import db
 from ..models import (
     BestPractice,
@@ -38,6 +38,7 @@ from ..models import (
     VisitTarget,
     visit_purpose_link,
 )
+from ..models.events import EVENT_KINDS
 from .services import org_sort_key
 
 HELD_VISIT = ("held", "finalised")
@@ -50,6 +51,60 @@ OUTCOMES = {
     "planned": "запланировано",
 }
 TARGET_STATES = {"met": "выполнено", "planned": "запланировано", "missed": "не выполнено", "none": "не запланировано"}
+
+
+# The results read a city's 700 schools, 1,500 librarians and 400 events as plain rows, not ORM objects: these
+# carry what the page, print, PDF and XLSX show of each.
+
+@dataclass(frozen=True, slots=True)
+class OrgRef:
+    id: int
+    short_name: str
+    number: str | None = None
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    id: int
+    last_name: str
+    initials: str
+    organization_id: int | None
+    organization: OrgRef | None
+
+    @property
+    def short_name(self) -> str:
+        return f"{self.last_name} {self.initials}".strip()
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class EventRef(HasPlanDate):
+    """What the results show of an event."""
+
+    __slots__ = ("id", "kind", "title", "status", "venue_id", "date_kind", "date_start", "date_end", "date_time",
+                 "planned_kind", "planned_start", "planned_end")
+    COLUMNS = (Event.id, Event.kind, Event.title, Event.status, Event.venue_id, Event.date_kind, Event.date_start,
+               Event.date_end, Event.date_time, Event.planned_kind, Event.planned_start, Event.planned_end)
+
+    def __init__(self, row):
+        (self.id, self.kind, self.title, self.status, self.venue_id, self.date_kind, self.date_start, self.date_end,
+         self.date_time, self.planned_kind, self.planned_start, self.planned_end) = row
+
+    @property
+    def planned_date(self) -> PlanDate:
+        return PlanDate(self.planned_kind, self.planned_start, self.planned_end)
+
+    @property
+    def kind_label(self) -> str:
+        return EVENT_KINDS.get(self.kind, self.kind)
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.kind_label
 
 
 @dataclass
@@ -69,8 +124,8 @@ class Figures:
 
 @dataclass
 class SchoolRow(Figures):
-    org: Organization | None = None
-    librarians: list[User] = field(default_factory=list)
+    org: OrgRef | None = None
+    librarians: list[PersonRef] = field(default_factory=list)
     hosted: int = 0
     visits_planned: int = 0
     visits_held: int = 0
@@ -98,12 +153,12 @@ class SchoolRow(Figures):
 
 @dataclass
 class PersonRow(Figures):
-    user: User | None = None
+    user: PersonRef | None = None
 
 
 @dataclass
 class EventRow:
-    event: Event
+    event: EventRef
     outcome: str
     moved: bool
 
@@ -127,7 +182,7 @@ class EventRow:
 @dataclass
 class TargetRow:
     purpose: str
-    org: Organization
+    org: OrgRef
     state: str
 
     @property
@@ -160,7 +215,7 @@ class Results:
         return counts
 
 
-def _event_outcome(ev: Event, now: date) -> tuple[str, bool]:
+def _event_outcome(ev: EventRef, now: date) -> tuple[str, bool]:
     moved = ev.planned_kind != "tbd" and ev.planned_date != ev.plan_date
     if ev.status == "cancelled":
         return "cancelled", moved
@@ -178,17 +233,24 @@ def compute_results(year: SchoolYear, now: date | None = None) -> Results:
     """All figures of the year, for every school and librarian (9 queries)."""
     now = now or today()
     schools = sorted(
-        db.session.scalars(
-            db.select(Organization).where(Organization.kind == "school", Organization.is_active.is_(True))
-        ).all(),
+        (OrgRef(*row) for row in db.session.execute(
+            db.select(Organization.id, Organization.short_name, Organization.number)
+            .where(Organization.kind == "school", Organization.is_active.is_(True))
+        )),
         key=org_sort_key,
     )
     rows = {o.id: SchoolRow(org=o) for o in schools}
-    librarians = db.session.scalars(
-        db.select(User).options(joinedload(User.organization))
-        .where(User.role == "librarian", User.active.is_(True))
-        .order_by(User.last_name, User.initials)
-    ).all()
+    librarians = [
+        PersonRef(user_id, last_name, initials or "", org_id,
+                  OrgRef(org_id, org_name, number) if org_id is not None and org_name is not None else None)
+        for user_id, last_name, initials, org_id, org_name, number in db.session.execute(
+            db.select(User.id, User.last_name, User.initials, User.organization_id, Organization.short_name,
+                      Organization.number)
+            .outerjoin(Organization, User.organization_id == Organization.id)
+            .where(User.role == "librarian", User.active.is_(True))
+            .order_by(User.last_name, User.initials)
+        )
+    ]
     people = {u.id: PersonRow(user=u) for u in librarians}
     for u in librarians:
         if u.organization_id in rows:
@@ -278,35 +340,36 @@ def compute_results(year: SchoolYear, now: date | None = None) -> Results:
         if late:
             rows[org_id].rec_overdue += n
 
-    events = db.session.scalars(
-        db.select(Event).options(joinedload(Event.goal), joinedload(Event.venue))
-        .where(Event.year_id == year.id).order_by(Event.date_start.is_(None), Event.date_start, Event.id)
-    ).all()
     event_rows = []
-    for ev in events:
+    for row in db.session.execute(
+        db.select(*EventRef.COLUMNS)
+        .where(Event.year_id == year.id).order_by(Event.date_start.is_(None), Event.date_start, Event.id)
+    ):
+        ev = EventRef(row)
         if ev.status != "cancelled" and ev.venue_id in rows:
             rows[ev.venue_id].hosted += 1
         outcome, moved = _event_outcome(ev, now)
         event_rows.append(EventRow(ev, outcome, moved))
 
-    purposes = db.session.scalars(
-        db.select(VisitPurpose)
-        .options(joinedload(VisitPurpose.targets).joinedload(VisitTarget.organization))
-        .where(VisitPurpose.year_id == year.id).order_by(VisitPurpose.position)
-    ).unique().all()
+    # the plan's visit targets (purpose × school, in the plan's order), each met or not by the year's visits
     targets = []
-    for purpose in purposes:
-        for t in purpose.targets:
-            states = visit_states.get((purpose.id, t.organization_id), set())
-            if states & set(HELD_VISIT):
-                state = "met"
-            elif states & {"planned", "postponed"}:
-                state = "planned"
-            elif states:
-                state = "missed"
-            else:
-                state = "none"
-            targets.append(TargetRow(purpose.title, t.organization, state))
+    for purpose_id, title, org_id, org_name, number in db.session.execute(
+        db.select(VisitPurpose.id, VisitPurpose.title, Organization.id, Organization.short_name, Organization.number)
+        .join(VisitTarget, VisitTarget.purpose_id == VisitPurpose.id)
+        .join(Organization, VisitTarget.organization_id == Organization.id)
+        .where(VisitPurpose.year_id == year.id)
+        .order_by(VisitPurpose.position, VisitPurpose.id, VisitTarget.position, VisitTarget.id)
+    ):
+        states = visit_states.get((purpose_id, org_id), set())
+        if states & set(HELD_VISIT):
+            state = "met"
+        elif states & {"planned", "postponed"}:
+            state = "planned"
+        elif states:
+            state = "missed"
+        else:
+            state = "none"
+        targets.append(TargetRow(title, OrgRef(org_id, org_name, number), state))
 
     by_month: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for start, attendance, n in db.session.execute(
