@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Integer, case, cast, func, literal, null, union_all
+from sqlalchemy import Integer, and_, case, cast, func, literal, null, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..dates import HasPlanDate, PlanDate, month_name, today
@@ -118,8 +118,13 @@ class Figures:
     best_practice: int = 0
 
     def add(self, other: Figures) -> None:
-        for name in ("signups", "present", "absent", "excused", "courses", "consultations", "best_practice"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.signups += other.signups
+        self.present += other.present
+        self.absent += other.absent
+        self.excused += other.excused
+        self.courses += other.courses
+        self.consultations += other.consultations
+        self.best_practice += other.best_practice
 
 
 @dataclass
@@ -256,22 +261,31 @@ def compute_results(year: SchoolYear, now: date | None = None) -> Results:
         if u.organization_id in rows:
             rows[u.organization_id].librarians.append(u)
 
-    regs = db.session.execute(
-        db.select(Registration.user_id, Registration.status, Registration.attendance, Event.kind, func.count())
+    # per librarian: sign-ups holding a seat, attendance marks (not of cancelled sign-ups), courses attended
+    def tally(*conditions):
+        return func.sum(case((and_(*conditions), 1), else_=0))
+
+    marked = Registration.status != "cancelled"
+    for user_id, signups, present, absent, excused, courses in db.session.execute(
+        db.select(
+            Registration.user_id,
+            tally(Registration.status == "registered"),
+            tally(marked, Registration.attendance == "present"),
+            tally(marked, Registration.attendance == "absent"),
+            tally(marked, Registration.attendance == "excused"),
+            tally(marked, Registration.attendance == "present", Event.kind == "course"),
+        )
         .join(Event, Registration.event_id == Event.id)
         .where(Event.year_id == year.id)
-        .group_by(Registration.user_id, Registration.status, Registration.attendance, Event.kind)
-    ).all()
-    for user_id, status, attendance, kind, n in regs:
+        .group_by(Registration.user_id)
+    ):
         person = people.get(user_id)
-        if person is None:
-            continue
-        if status == "registered":
-            person.signups += n
-        if attendance in ("present", "absent", "excused") and status != "cancelled":
-            setattr(person, attendance, getattr(person, attendance) + n)
-            if attendance == "present" and kind == "course":
-                person.courses += n
+        if person is not None:
+            person.signups += signups or 0
+            person.present += present or 0
+            person.absent += absent or 0
+            person.excused += excused or 0
+            person.courses += courses or 0
 
     # Held consultations per librarian and accepted best practice per school and author: one query.
     consultations = (
