@@ -72,7 +72,12 @@ BEGIN
     RETURN NULL;
 END $$
 """
-SQLITE_RENEW = "INSERT OR REPLACE INTO data_version (id, stamp) VALUES (1, lower(hex(randomblob(16))))"
+#: no conflict can arise, so an outer `INSERT OR IGNORE` (whose policy a trigger's statements inherit) cannot skip it
+SQLITE_RENEW = (
+    "UPDATE data_version SET stamp = lower(hex(randomblob(16))) WHERE id = 1; "
+    "INSERT INTO data_version (id, stamp) SELECT 1, lower(hex(randomblob(16))) "
+    "WHERE NOT EXISTS (SELECT 1 FROM data_version WHERE id = 1)"
+)
 
 
 def watched_tables(metadata: MetaData) -> list[tuple[str, list[str] | None]]:

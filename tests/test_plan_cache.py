@@ -307,7 +307,8 @@ def test_migrations_put_a_stamp_trigger_on_every_watched_table(tmp_path):
 
 
 def test_every_committed_write_to_a_watched_table_renews_the_stamp(plan):
-    """Through each kind of statement: ORM insert/update/delete, and on another connection."""
+    """Through each kind of statement: ORM insert/update/delete, and on another connection (also an SQLite
+    `INSERT OR IGNORE`, whose conflict policy the trigger's own statements would inherit)."""
     stamps = [current_stamp()]
     reg = Registration(event_id=plan["seminar"].id, user_id=plan["b1"].id)
     db.session.add(reg)
@@ -320,6 +321,9 @@ def test_every_committed_write_to_a_watched_table_renews_the_stamp(plan):
     db.session.commit()
     stamps.append(current_stamp())
     _commit_elsewhere("UPDATE organization SET short_name = 'ГБОУ №1002 (ремонт)' WHERE id = :id", id=plan["b"].id)
+    stamps.append(current_stamp())
+    ignore = "INSERT OR IGNORE INTO" if db.engine.dialect.name == "sqlite" else "INSERT INTO"
+    _commit_elsewhere(f"{ignore} goal (year_id, position, title) VALUES (:y, 9, 'Цель из psql')", y=plan["year"].id)
     stamps.append(current_stamp())
     _commit_elsewhere('UPDATE "user" SET last_login_at = NULL WHERE id = :id', id=plan["b1"].id)
     stamps.append(current_stamp())
