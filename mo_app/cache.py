@@ -180,8 +180,8 @@ class FragmentCache:
             self.hits += 1
             return self._items[key][0]
 
-    def put(self, stamp: str, key: Hashable, value) -> None:
-        size = sys.getsizeof(value)
+    def put(self, stamp: str, key: Hashable, value, size: int | None = None) -> None:
+        size = sys.getsizeof(value) if size is None else size
         if size > self.budget:
             return
         with self._lock:
@@ -208,11 +208,14 @@ def fragments() -> FragmentCache:
     return current_app.extensions["mo_fragments"]
 
 
-def cached(stamp: str | None, key: Hashable, build: Callable[[], object]):
+def cached(stamp: str | None, key: Hashable, build: Callable[[], object],
+           size: Callable[[object], int] | None = None):
     """`build()`'s value kept under (stamp, key): `stamp` must have been read before `build` reads any data.
 
-    Without a stamp (no change committed yet), with caching off, or with uncommitted changes in this
-    request's session, `build()` is called and nothing is kept."""
+    The value is rendered text or bytes (`size` None: its own size counts), or plain objects that hold no
+    ORM instance and that nobody changes, with `size(value)` estimating their memory. Without a stamp,
+    with caching off (FRAGMENT_CACHE False), or with uncommitted changes in this request's session,
+    `build()` is called and nothing is kept."""
     if stamp is None or not current_app.config.get("FRAGMENT_CACHE", True) or has_pending_changes():
         return build()
     cache = fragments()
@@ -220,7 +223,7 @@ def cached(stamp: str | None, key: Hashable, build: Callable[[], object]):
     if value is None:
         value = build()
         if not has_pending_changes():
-            cache.put(stamp, key, value)
+            cache.put(stamp, key, value, None if size is None else size(value))
     return value
 
 

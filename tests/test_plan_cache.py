@@ -230,6 +230,24 @@ def test_results_variants_do_not_leak_between_viewers(plan, client, login_as, fi
             assert people == {str(own.id)}
 
 
+def test_results_district_figures_are_computed_once_and_shared_unchanged(plan, client, login_as):
+    """The district's results are kept apart from any view: a librarian's view reuses them (no aggregate
+    queries) and narrowing them to one school does not narrow them for the methodologist."""
+    from .plan_helpers import count_queries
+
+    login_as(plan["metodist"])
+    _page(client, "/results")
+    login_as(plan["a1"])
+    with count_queries() as statements:
+        page = _page(client, "/results")
+    assert len(statements) <= 3  # the user, the years with the stamp (and nothing of the aggregates)
+    assert set(re.findall(r'id="school-(\d+)"', page)) == {str(plan["a"].id)}
+    login_as(plan["metodist"])
+    page = _page(client, "/results?page=1")  # another body, the same district figures
+    assert set(re.findall(r'id="school-(\d+)"', page)) == {str(plan["a"].id), str(plan["b"].id)}
+    assert set(re.findall(r'id="person-(\d+)"', page)) == {str(plan["a1"].id), str(plan["b1"].id)}
+
+
 def test_results_see_attendance_marked_since_the_last_view(plan, client, login_as):
     login_as(plan["metodist"])
     page = _page(client, "/results")

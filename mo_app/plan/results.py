@@ -15,7 +15,7 @@ Definitions (shown on the page too):
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import Integer, and_, case, cast, func, literal, null, union_all
@@ -410,12 +410,21 @@ def compute_results(year: SchoolYear, now: date | None = None) -> Results:
 
 
 def restrict(results: Results, user: User) -> Results:
-    """A librarian's view: their own school and themselves in detail; district figures only as totals."""
-    results.schools = [r for r in results.schools if r.org and r.org.id == user.organization_id]
-    results.people = [p for p in results.people if p.user and p.user.id == user.id]
-    results.targets = [t for t in results.targets if t.org.id == user.organization_id]
-    results.restricted = True
-    return results
+    """A librarian's view: their own school and themselves in detail; district figures only as totals.
+
+    A new Results: the district's is shared by every viewer (mo_app/plan/results_views.py keeps it)."""
+    return replace(
+        results,
+        schools=[r for r in results.schools if r.org and r.org.id == user.organization_id],
+        people=[p for p in results.people if p.user and p.user.id == user.id],
+        targets=[t for t in results.targets if t.org.id == user.organization_id],
+        restricted=True,
+    )
+
+
+def results_size(results: Results) -> int:
+    """Bytes a Results holds, roughly (measured: ~650 a row; a city's year ≈ 1.7 MB)."""
+    return 700 * (len(results.schools) + len(results.people) + len(results.events) + len(results.targets) + 20)
 
 
 # ---- a person's whole history ----------------------------------------------------------------------------------
