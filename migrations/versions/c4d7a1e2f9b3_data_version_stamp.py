@@ -1,7 +1,7 @@
 """data_version: a stamp that triggers renew on every committed change (the plan and results fragment cache)
 
 Revision ID: c4d7a1e2f9b3
-Revises: 48f88b380420
+Revises: 0dcde543b9a8
 Create Date: 2026-11-27 10:30:00.000000
 
 The tables and the `user` columns are those of this revision (a later table gets its triggers in its own
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c4d7a1e2f9b3'
-down_revision = '48f88b380420'
+down_revision = '0dcde543b9a8'
 branch_labels = None
 depends_on = None
 
