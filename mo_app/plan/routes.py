@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..cache import cached
 from ..extensions import db
 from ..models import Goal, SchoolYear, VisitPurpose, VisitTarget
-from ..printing import download_headers, render_pdf
+from ..printing import document_slot, download_headers, render_pdf
 from ..web import all_years, is_htmx, methodologist_required, render, role_required, selected_year
 from . import bp
 from .document import build_plan, plan_docx
@@ -80,8 +80,11 @@ def pdf():
 def docx():
     """The plan as a Word document with real tables."""
     _, year, stamp = _plan_view()
-    data = cached(stamp, ("plan.docx", year.id, current_user.role),
-                  lambda: plan_docx(build_plan(year), current_app.config["ASSOCIATION_NAME"]))
+    def build() -> bytes:
+        with document_slot():  # one document at a time per process (mo_app/printing.py)
+            return plan_docx(build_plan(year), current_app.config["ASSOCIATION_NAME"])
+
+    data = cached(stamp, ("plan.docx", year.id, current_user.role), build)
     return Response(
         data,
         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
