@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from flask_talisman import Talisman
 
-from . import dates
+from . import cache, dates
 from .config import ROOT, Config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -45,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    cache.init_app(app)
     Talisman(
         app,
         force_https=False,

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import calendar as pycalendar
 from datetime import date
+from functools import lru_cache
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..dates import month_name
 from ..exports import csv_response, xlsx_response
 from ..extensions import db
-from ..models import BestPractice, ConsultationRequest, Event, Notice, Organization, Registration, User
+from ..models import ConsultationRequest, Event, Goal, Notice, Organization, Registration, SchoolYear, User
 from ..models.base import utcnow
 from ..models.events import CONSULTATION_STATUSES, EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_WAITING
 from ..paging import page_of
 from ..printing import pdf_response
-from ..web import all_years, is_htmx, methodologist_required, render, role_required, selected_year
+from ..web import is_htmx, methodologist_required, render, role_required, selected_year
 from . import bp, ics, services
 from .forms import CONSULTATION_ACTIONS, CancelEventForm, ConsultationHandleForm, ConsultationRequestForm, EventForm
 from .services import SignupError
@@ -30,13 +31,18 @@ anyone = role_required("methodologist", "librarian")
 # ---------------------------------------------------------------- loaders
 
 
-def get_event_or_404(event_id: int, *options) -> Event:
-    """The event by id with its venue, goal and year, or 404."""
-    event = db.session.scalar(
+@lru_cache(maxsize=1)
+def _event_by_id():
+    return (
         db.select(Event)
-        .options(joinedload(Event.venue), joinedload(Event.goal), joinedload(Event.year), *options)
-        .where(Event.id == event_id)
+        .options(joinedload(Event.venue), joinedload(Event.goal), joinedload(Event.year))
+        .where(Event.id == db.bindparam("event_id"))
     )
+
+
+def get_event_or_404(event_id: int) -> Event:
+    """The event by id with its venue, goal and year, or 404."""
+    event = db.session.scalar(_event_by_id(), {"event_id": event_id})
     if event is None:
         abort(404)
     return event
@@ -95,56 +101,75 @@ def _year_months(year) -> list[tuple[str, str]]:
     return out
 
 
-def list_context() -> dict:
-    """Everything /events shows: the year's events filtered, grouped by month, with seats and my state."""
-    year = selected_year()
-    flt = _filters()
-    q = (
-        db.select(Event)
-        .options(joinedload(Event.venue), joinedload(Event.goal))  # .year: the loaded `year`, no query
-        .where(Event.year_id == year.id)
+@lru_cache(maxsize=1)
+def _years_statement():
+    return (
+        db.select(SchoolYear).outerjoin(SchoolYear.goals).options(contains_eager(SchoolYear.goals))
+        .order_by(SchoolYear.start_year.desc(), Goal.position)
     )
-    if flt["kind"]:
-        q = q.where(Event.kind == flt["kind"])
-    if flt["goal"]:
-        q = q.where(Event.goal_id == flt["goal"])
-    events = db.session.scalars(q).unique().all()
-    if flt["month_first"]:
-        events = [e for e in events if services.overlaps_month(e.plan_date, flt["month_first"])]
-    before_open = events
-    if flt["open"]:
-        events = [e for e in events if services.signup_refusal(e) is None]
-    states = None
-    if flt["mine"]:
-        states = services.my_states(current_user, [e.id for e in events])
-        events = [e for e in events if states.get(e.id) and states[e.id].status in (REG_REGISTERED, REG_WAITING)]
-    events.sort(key=services.event_sort_key)
+
+
+def years_with_goals() -> list[SchoolYear]:
+    """all_years() with each year's goals (for the list's filter) in the same query."""
+    return db.session.scalars(_years_statement()).unique().all()
+
+
+def _year_among(years: list) -> SchoolYear:
+    """selected_year() picked from the years already loaded for the year switch (no second query)."""
+    raw = request.args.get("year", "")
+    year = None
+    if raw.isdecimal():
+        year = next((y for y in years if y.start_year == int(raw)), None)
+    elif not raw:
+        year = min(years, key=lambda y: (not y.is_current, -y.start_year), default=None)
+    if year is None:
+        abort(404)
+    return year
+
+
+def url_pattern(endpoint: str, **values) -> str:
+    """The URL of `endpoint` for any event as a `%`-pattern ("/events/%d/register"): one url_for a page,
+    not one a row."""
+    marker = 7654321
+    url = url_for(endpoint, event_id=marker, **values).replace("%", "%%")
+    return url.replace(str(marker), "%d", 1)
+
+
+def list_context() -> dict:
+    """Everything /events shows: the year's events filtered, grouped by month, with seats and my state.
+
+    Filters, plan order and paging run in SQL on (id, is past) pairs of the whole year; the 50 shown are read
+    as plain columns with their venue, seats and my state in one more query (no ORM objects)."""
+    years = years_with_goals()
+    year = _year_among(years)
+    flt = _filters()
+    rows = services.list_rows(
+        year, kind=flt["kind"], goal_id=flt["goal"], month=flt["month_first"], open_only=flt["open"],
+        mine_of=current_user if flt["mine"] else None,
+    )
     # 50 events a page, month headings kept; without ?page= the current year opens on its next events.
     default = 1
     if year.is_current and not flt["month_first"]:
-        upcoming = next((i for i, e in enumerate(events) if not services.is_past(e)), 0)
+        upcoming = next((i for i, (_, past) in enumerate(rows) if not past), 0)
         default = upcoming // PER_PAGE + 1
-    page = page_of(events, per_page=PER_PAGE, default=default)
-    shown = page.items
-    # Seats and my state of the shown events; when the filters leave none, of a few others all the same,
-    # so the page always costs the same statements (tests/test_events_queries.py holds it).
-    basis = shown or before_open[:PER_PAGE]
-    if states is None:
-        states = services.my_states(current_user, [e.id for e in basis])
+    page = page_of(rows, per_page=PER_PAGE, default=default)
+    shown = services.shown_events([eid for eid, _ in page.items], current_user, year)
     return {
         "year": year,
-        "years": all_years(),
+        "years": years,
         "filters": flt,
-        "groups": services.group_by_month(shown),
-        "count": len(events),
+        "groups": services.group_by_month(shown, in_order=True),
+        "count": len(rows),
         "page": page,
-        "seats_by_id": services.seats_for(basis),
-        "states_by_id": states,
-        "refusals": {e.id: services.signup_refusal(e) for e in shown},
-        "cancel_refusals": {e.id: services.self_cancel_refusal(e) for e in shown},
         "kinds": EVENT_KINDS,
-        "goals": year.goals,
         "months": _year_months(year),
+        "urls": {
+            "show": url_pattern("events.show"),
+            "register": url_pattern("events.register"),
+            "cancel": url_pattern("events.cancel_registration"),
+            "participants": url_pattern("events.participants"),
+            "consultations": url_for("events.consultations"),
+        },
     }
 
 
@@ -196,29 +221,32 @@ def calendar():
 # ---------------------------------------------------------------- one event
 
 
-def signup_context(event: Event) -> dict:
+def signup_context(event: Event, seats: services.Seats, state: services.MyState | None) -> dict:
     """The sign-up box of one event: seats, my state and what I may do."""
-    seats = services.seats_for([event])[event.id]
     return {
         "event": event,
         "seats": seats,
-        "state": services.my_states(current_user, [event.id]).get(event.id),
+        "state": state,
         "refusal": services.signup_refusal(event),
         "cancel_refusal": services.self_cancel_refusal(event),
     }
+
+
+def event_box_or_404(event_id: int, best_practice: bool = False) -> dict:
+    """signup_context() of the event by id, read in one query, or 404."""
+    found = services.event_with_box(event_id, current_user, best_practice=best_practice)
+    if found is None:
+        abort(404)
+    return signup_context(*found)
 
 
 @bp.route("/events/<int:event_id>")
 @anyone
 def show(event_id: int):
     """Everything about one event, with the sign-up box."""
-    event = get_event_or_404(
-        event_id,
-        joinedload(Event.best_practice).joinedload(BestPractice.author),
-        joinedload(Event.best_practice).joinedload(BestPractice.organization),
-    )
+    ctx = event_box_or_404(event_id, best_practice=True)
     notices = services.take_unread_notices(current_user)
-    return render("events/show.html", notices=notices, is_past=services.is_past(event), **signup_context(event))
+    return render("events/show.html", notices=notices, is_past=services.is_past(ctx["event"]), **ctx)
 
 
 def _signup_reply(event_id: int, error: SignupError | None = None, message=None):
@@ -226,11 +254,10 @@ def _signup_reply(event_id: int, error: SignupError | None = None, message=None)
 
     `message` is a string, or a function of the user's registration status (read from the box's own query).
     """
-    event = get_event_or_404(event_id)
+    ctx = event_box_or_404(event_id)
+    if callable(message):
+        message = message(ctx["state"].status if ctx["state"] else None)
     if is_htmx():
-        ctx = signup_context(event)
-        if callable(message):
-            message = message(ctx["state"].status if ctx["state"] else None)
         compact = request.form.get("compact") == "1"
         return render(
             "events/_signup.html", fragment="events/_signup.html", status=error.status if error else 200,
@@ -239,11 +266,8 @@ def _signup_reply(event_id: int, error: SignupError | None = None, message=None)
     if error:
         flash(error.message, "error")
     elif message:
-        if callable(message):
-            state = services.my_states(current_user, [event.id]).get(event.id)
-            message = message(state.status if state else None)
         flash(message, "success")
-    return redirect(_back(url_for("events.show", event_id=event.id)), 303)
+    return redirect(_back(url_for("events.show", event_id=event_id)), 303)
 
 
 def _signed_up_message(status: str | None) -> str:
@@ -292,19 +316,11 @@ def event_ics(event_id: int):
 
 def my_context() -> dict:
     """The librarian's sign-ups, upcoming and past, with marks; notices; the calendar feed link."""
-    regs = db.session.scalars(
-        db.select(Registration)
-        .options(joinedload(Registration.event).joinedload(Event.venue), joinedload(Registration.event)
-                 .joinedload(Event.year), joinedload(Registration.event).joinedload(Event.goal))
-        .where(Registration.user_id == current_user.id)
-    ).unique().all()
-    states = services.my_states(current_user, [r.event_id for r in regs])
-    upcoming, past = [], []
-    for r in sorted(regs, key=lambda r: services.event_sort_key(r.event)):
-        (past if services.is_past(r.event) or r.event.status == "held" else upcoming).append(r)
-    past.reverse()
+    signups = services.my_signups(current_user)  # in plan order
+    upcoming = [r for r in signups if not r.is_over]
+    past = [r for r in reversed(signups) if r.is_over]
     recent = db.session.scalars(
-        db.select(Notice).options(joinedload(Notice.event))
+        db.select(Notice)
         .where(Notice.user_id == current_user.id).order_by(Notice.created_at.desc(), Notice.id.desc()).limit(20)
     ).all()
     unread = [n for n in recent if n.read_at is None]
@@ -313,10 +329,9 @@ def my_context() -> dict:
     return {
         "upcoming": upcoming,
         "past": past,
-        "states": states,
         "recent_notices": recent,
         "unread_ids": {n.id for n in unread},
-        "cancel_refusals": {r.event_id: services.self_cancel_refusal(r.event) for r in upcoming},
+        "show_url": url_pattern("events.show"),
         "feed_url": url_for("events.calendar_feed", token=current_user.calendar_token, _external=True)
         if current_user.calendar_token else None,
     }
@@ -462,27 +477,35 @@ def cancel_event(event_id: int):
 # ---------------------------------------------------------------- methodologist: participants, attendance
 
 
-def participants_context(event: Event) -> dict:
-    """The event's participants: registered (by surname), the waiting list (in order), cancelled."""
+def participant_lists(event: Event, statuses=(REG_REGISTERED, REG_WAITING, REG_CANCELLED)) -> dict:
+    """The event's sign-ups of `statuses` with their people and schools: registered (by name), the waiting
+    list (in order), cancelled (by when)."""
     regs = db.session.scalars(
         db.select(Registration)
         .options(joinedload(Registration.user).joinedload(User.organization))
-        .where(Registration.event_id == event.id)
+        .where(Registration.event_id == event.id, Registration.status.in_(statuses))
     ).unique().all()
-    registered = sorted((r for r in regs if r.status == REG_REGISTERED), key=lambda r: r.user.full_name)
-    waiting = sorted((r for r in regs if r.status == REG_WAITING), key=lambda r: (r.queued_at, r.id))
-    cancelled = sorted((r for r in regs if r.status == REG_CANCELLED), key=lambda r: r.cancelled_at or r.created_at)
-    taken = {r.user_id for r in regs if r.status != REG_CANCELLED}
+    return {
+        "registered": sorted((r for r in regs if r.status == REG_REGISTERED), key=lambda r: r.user.full_name),
+        "waiting": sorted((r for r in regs if r.status == REG_WAITING), key=lambda r: (r.queued_at, r.id)),
+        "cancelled": sorted((r for r in regs if r.status == REG_CANCELLED),
+                            key=lambda r: r.cancelled_at or r.created_at),
+    }
+
+
+def participants_context(event: Event) -> dict:
+    """The event's participants: registered (by surname), the waiting list (in order), cancelled; the
+    librarians who may be added as walk-ins."""
+    lists = participant_lists(event)
+    taken = {r.user_id for r in lists["registered"] + lists["waiting"]}
     librarians = db.session.scalars(
         db.select(User).options(joinedload(User.organization))
         .where(User.role == "librarian", User.active.is_(True)).order_by(User.last_name, User.initials)
     ).unique().all()
     return {
         "event": event,
-        "registered": registered,
-        "waiting": waiting,
-        "cancelled": cancelled,
-        "seats": services.Seats(event.capacity, len(registered), len(waiting)),
+        **lists,
+        "seats": services.Seats(event.capacity, len(lists["registered"]), len(lists["waiting"])),
         "walk_in_choices": [u for u in librarians if u.id not in taken],
         "attendance_choices": services.ATTENDANCE_VALUES,
         "hx": is_htmx(),
@@ -645,7 +668,7 @@ EXPORT_HEADER = ["№", "ФИО", "ОУ", "Статус", "Отметка"]
 
 
 def _export_rows(event: Event) -> list[list]:
-    ctx = participants_context(event)
+    ctx = participant_lists(event, (REG_REGISTERED, REG_WAITING))
     rows = []
     for i, r in enumerate(ctx["registered"] + ctx["waiting"], start=1):
         status = r.status_label + (" (пришёл без записи)" if r.is_walk_in else "")
@@ -672,8 +695,8 @@ def participants_xlsx(event_id: int):
 
 
 def sheet_context(event: Event) -> dict:
-    ctx = participants_context(event)
-    return {"event": event, "people": ctx["registered"], "blank_rows": 5}
+    """The sign-in sheet: the registered people by name, and five blank rows for walk-ins."""
+    return {"event": event, "people": participant_lists(event, (REG_REGISTERED,))["registered"], "blank_rows": 5}
 
 
 @bp.route("/events/<int:event_id>/sign-in-sheet")
@@ -790,11 +813,4 @@ def handle_consultation(req_id: int):
 @bp.app_template_global()
 def signup_seats_text(seats) -> str:
     """«осталось 3 места из 20», «мест нет», «без ограничения мест»."""
-    from ..dates import plural
-
-    if seats.capacity is None:
-        return "без ограничения мест"
-    if seats.left == 0:
-        return f"мест нет (всего {seats.capacity})"
-    return f"осталось {seats.left} {plural(seats.left, 'место', 'места', 'мест')} из {seats.capacity}"
-
+    return services.seats_text(seats)

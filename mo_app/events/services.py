@@ -6,17 +6,19 @@ Every check-then-write runs inside ``write_lock()`` (BEGIN IMMEDIATE on SQLite) 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
-from sqlalchemy import case, func
+from sqlalchemy import case, extract, false, func, literal
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..dates import PlanDate, today
 from ..extensions import db, write_lock
-from ..models import ConsultationRequest, Event, Notice, Registration, User
+from ..models import BestPractice, ConsultationRequest, Event, Goal, Notice, Organization, Registration, User
 from ..models.base import utcnow
-from ..models.events import REG_CANCELLED, REG_REGISTERED, REG_WAITING
+from ..models.events import ATTENDANCE, EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_STATUSES, REG_WAITING
 
 ATTENDANCE_VALUES = ("present", "absent", "excused")
 
@@ -88,27 +90,35 @@ class Seats:
         return self.capacity is not None and self.registered >= self.capacity
 
 
-def seat_counts(event_ids) -> dict[int, tuple[int, int]]:
-    """{event_id: (registered, waiting)} in one query."""
-    ids = list(event_ids)
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        db.select(
-            Registration.event_id,
-            func.sum(case((Registration.status == REG_REGISTERED, 1), else_=0)),
-            func.sum(case((Registration.status == REG_WAITING, 1), else_=0)),
-        )
-        .where(Registration.event_id.in_(ids))
-        .group_by(Registration.event_id)
+def _seat_count(status: str):
+    """SQL: how many registrations of `status` the event of the row (Event) has."""
+    return (
+        db.select(func.count(Registration.id))
+        .where(Registration.event_id == Event.id, Registration.status == status)
+        .correlate(Event).scalar_subquery()
     )
-    return {eid: (int(r or 0), int(w or 0)) for eid, r, w in rows}
 
 
-def seats_for(events) -> dict[int, Seats]:
-    """Seats of each event, counted in one query."""
-    counts = seat_counts(e.id for e in events)
-    return {e.id: Seats(e.capacity, *counts.get(e.id, (0, 0))) for e in events}
+def _ahead_of(reg):
+    """SQL: how many are ahead of the registration `reg` (Registration or an alias) in its event's waiting
+    list: waiting, and queued earlier (on a tie: created earlier)."""
+    other = db.aliased(Registration, name="ahead")
+    return (
+        db.select(func.count(other.id))
+        .where(
+            other.event_id == reg.event_id,
+            other.status == REG_WAITING,
+            db.or_(other.queued_at < reg.queued_at, db.and_(other.queued_at == reg.queued_at, other.id < reg.id)),
+        )
+        .correlate(reg)
+        .scalar_subquery()
+    )
+
+
+def _my_state(reg: Registration | None, n_ahead: int | None) -> MyState | None:
+    if reg is None:
+        return None
+    return MyState(reg, (n_ahead or 0) + 1 if reg.status == REG_WAITING else None)
 
 
 @dataclass
@@ -123,42 +133,77 @@ class MyState:
         return self.registration.status if self.registration else None
 
 
+@lru_cache(maxsize=1)
+def _my_states_statement():
+    mine = db.aliased(Registration, name="mine")
+    return db.select(mine, _ahead_of(mine)).where(
+        mine.user_id == db.bindparam("user_id"), mine.event_id.in_(db.bindparam("ids", expanding=True))
+    )
+
+
 def my_states(user: User, event_ids) -> dict[int, MyState]:
     """The user's registration of each event with their waiting-list place, in one query."""
     ids = list(event_ids)
     if not ids or not getattr(user, "is_librarian", False):
         return {}
-    mine = db.aliased(Registration, name="mine")
-    ahead = (
-        db.select(func.count(Registration.id))
-        .where(
-            Registration.event_id == mine.event_id,
-            Registration.status == REG_WAITING,
-            db.or_(
-                Registration.queued_at < mine.queued_at,
-                db.and_(Registration.queued_at == mine.queued_at, Registration.id < mine.id),
-            ),
-        )
-        .correlate(mine)
-        .scalar_subquery()
+    rows = db.session.execute(_my_states_statement(), {"user_id": user.id, "ids": ids})
+    return {reg.event_id: _my_state(reg, n_ahead) for reg, n_ahead in rows}
+
+
+@lru_cache(maxsize=8)
+def _event_statement(librarian: bool, best_practice: bool, with_user: bool):
+    """One event with its venue, goal and year, its seats, and the librarian's registration with their place
+    in the waiting list (`with_user`: and the user's row); built once, bound parameters: event_id, user_id."""
+    q = (
+        db.select(Event, _seat_count(REG_REGISTERED), _seat_count(REG_WAITING))
+        .options(joinedload(Event.venue), joinedload(Event.goal), joinedload(Event.year))
+        .where(Event.id == db.bindparam("event_id"))
     )
-    rows = db.session.execute(
-        db.select(mine, ahead).where(mine.user_id == user.id, mine.event_id.in_(ids))
-    ).all()
-    out = {}
-    for reg, n_ahead in rows:
-        out[reg.event_id] = MyState(reg, (n_ahead or 0) + 1 if reg.status == REG_WAITING else None)
-    return out
+    if best_practice:
+        q = q.options(joinedload(Event.best_practice).joinedload(BestPractice.author),
+                      joinedload(Event.best_practice).joinedload(BestPractice.organization))
+    if librarian:
+        mine = db.aliased(Registration, name="mine")
+        q = q.add_columns(mine, _ahead_of(mine)).outerjoin(
+            mine, db.and_(mine.event_id == Event.id, mine.user_id == db.bindparam("user_id"))
+        )
+    if with_user:
+        q = q.add_columns(User).join(User, User.id == db.bindparam("user_id"))
+    return q
+
+
+def event_with_box(event_id: int, user: User, best_practice: bool = False):
+    """(event, its Seats, the user's MyState or None) in one query, or None when there is no such event.
+    `best_practice`: with the event's best practice, its author and school.
+
+    After a commit the user's row is expired (a sign-up or cancellation): it is reloaded by the same query
+    instead of one of its own."""
+    user = getattr(user, "_get_current_object", lambda: user)()
+    state = sa_inspect(user)
+    stale = "role" in state.unloaded
+    librarian = True if stale else bool(user.is_librarian)
+    params = {"event_id": event_id, "user_id": state.identity[0]}
+    row = db.session.execute(_event_statement(librarian, best_practice, stale), params).first()
+    if row is None:
+        return None
+    event = row[0]
+    seats = Seats(event.capacity, int(row[1] or 0), int(row[2] or 0))
+    return event, seats, (_my_state(row[3], row[4]) if user.is_librarian else None)
 
 
 # ---------------------------------------------------------------- sign-up and cancellation
 
 
-def _locked_event(event_id: int) -> Event:
-    ev = db.session.scalar(
-        db.select(Event).options(joinedload(Event.year, innerjoin=True)).where(Event.id == event_id)
+@lru_cache(maxsize=1)
+def _locked_event_statement():
+    return (
+        db.select(Event).options(joinedload(Event.year, innerjoin=True)).where(Event.id == db.bindparam("event_id"))
         .with_for_update(of=Event).execution_options(populate_existing=True)
     )
+
+
+def _locked_event(event_id: int) -> Event:
+    ev = db.session.scalar(_locked_event_statement(), {"event_id": event_id})
     if ev is None:
         raise SignupError("Мероприятие не найдено.", 404)
     return ev
@@ -170,13 +215,31 @@ def _count(event_id: int, status: str) -> int:
     )
 
 
-def _next_queued_at(event_id: int) -> datetime:
-    """A sign-up time later than every other of the event: the waiting order stays strict."""
+@lru_cache(maxsize=1)
+def _queue_statement():
+    return db.select(
+        func.sum(case((Registration.status == REG_REGISTERED, 1), else_=0)), func.max(Registration.queued_at)
+    ).where(Registration.event_id == db.bindparam("event_id"))
+
+
+def _registered_and_next_queued_at(event_id: int) -> tuple[int, datetime]:
+    """The event's registered count, and a sign-up time later than every other of the event (the waiting
+    order stays strict): one query."""
+    registered, last = db.session.execute(_queue_statement(), {"event_id": event_id}).one()
     now = utcnow()
-    last = db.session.scalar(db.select(func.max(Registration.queued_at)).where(Registration.event_id == event_id))
     if last is not None and last >= now:
         now = last + timedelta(microseconds=1)
-    return now
+    return int(registered or 0), now
+
+
+@lru_cache(maxsize=1)
+def _user_and_registration_statement():
+    return (
+        db.select(User, Registration)
+        .outerjoin(Registration, db.and_(Registration.user_id == User.id,
+                                         Registration.event_id == db.bindparam("event_id")))
+        .where(User.id == db.bindparam("user_id"))
+    )
 
 
 def _promote(event: Event) -> list[Registration]:
@@ -184,7 +247,7 @@ def _promote(event: Event) -> list[Registration]:
     promoted = []
     if event.status == "cancelled":
         return promoted
-    registered = _count(event.id, REG_REGISTERED)
+    registered = _count(event.id, REG_REGISTERED) if event.capacity is not None else 0  # unlimited: not needed
     while event.capacity is None or registered < event.capacity:
         head = db.session.scalar(
             db.select(Registration)
@@ -214,7 +277,9 @@ def register(event_id: int, user_id: int, by: User | None = None, walk_in: bool 
     try:
         with write_lock():
             event = _locked_event(event_id)
-            user = db.session.get(User, user_id)
+            user, reg = db.session.execute(
+                _user_and_registration_statement(), {"user_id": user_id, "event_id": event.id}
+            ).first() or (None, None)
             if user is None or not user.is_librarian or not user.active:
                 raise SignupError("Записать можно только действующего библиотекаря.", 422)
             if by is None:
@@ -223,9 +288,6 @@ def register(event_id: int, user_id: int, by: User | None = None, walk_in: bool 
                     raise SignupError(reason)
             elif event.status == "cancelled":
                 raise SignupError("Мероприятие отменено: запись невозможна.")
-            reg = db.session.scalar(
-                db.select(Registration).where(Registration.event_id == event.id, Registration.user_id == user.id)
-            )
             if reg is not None and reg.status != REG_CANCELLED:
                 if by is None:
                     raise SignupError(
@@ -233,8 +295,9 @@ def register(event_id: int, user_id: int, by: User | None = None, walk_in: bool 
                         else "Вы уже в листе ожидания этого мероприятия."
                     )
                 raise SignupError(f"{user.short_name} уже в списке участников.")
-            free = walk_in or event.capacity is None or _count(event.id, REG_REGISTERED) < event.capacity
-            queued_at = _next_queued_at(event.id)  # before `reg` changes: one UPDATE at commit, no autoflush
+            # read before `reg` changes: one UPDATE at commit, no autoflush
+            registered, queued_at = _registered_and_next_queued_at(event.id)
+            free = walk_in or event.capacity is None or registered < event.capacity
             if reg is None:
                 reg = Registration(event_id=event.id, user_id=user.id)
                 db.session.add(reg)
@@ -429,16 +492,20 @@ def cancel_event(event: Event, reason: str | None) -> int:
 # ---------------------------------------------------------------- notices
 
 
+@lru_cache(maxsize=1)
+def _unread_statement():
+    return (
+        db.select(Notice)
+        .where(Notice.user_id == db.bindparam("user_id"), Notice.read_at.is_(None))
+        .order_by(Notice.created_at, Notice.id)
+    )
+
+
 def take_unread_notices(user: User) -> list[Notice]:
     """The user's unread notices (shown once on their next page), marked read."""
     if not getattr(user, "is_authenticated", False):
         return []
-    notices = db.session.scalars(
-        db.select(Notice)
-        .options(joinedload(Notice.event))
-        .where(Notice.user_id == user.id, Notice.read_at.is_(None))
-        .order_by(Notice.created_at, Notice.id)
-    ).all()
+    notices = db.session.scalars(_unread_statement(), {"user_id": user.id}).all()
     if notices:
         ids = [n.id for n in notices]
         with write_lock():
@@ -469,19 +536,218 @@ def event_sort_key(ev: Event):
     return (rank, start, ev.date_time or datetime.min.time(), ev.goal.position if ev.goal else 0, ev.position, ev.id)
 
 
-def group_by_month(events) -> list[MonthGroup]:
-    """Events grouped under month headings, in plan order."""
+def plan_order() -> tuple:
+    """`event_sort_key` as ORDER BY terms (the query outer-joins Goal): whole-year events first, then dated
+    ones by their start, undated last; then the time of day (none = midnight), goal position, position, id."""
+    return (
+        case((Event.date_kind == "year", 0), (Event.date_start.is_(None), 2), else_=1),
+        case((Event.date_kind == "year", None), else_=Event.date_start),
+        func.coalesce(Event.date_time, literal(time(0))),
+        func.coalesce(Goal.position, 0),
+        Event.position,
+        Event.id,
+    )
+
+
+def _ends_on_or_after(day, month_first, month_number):
+    """SQL for `PlanDate.last_day >= day` (`month_first`: the first of day's month, `month_number`: its
+    year * 12 + month). A day is its own last day; a month, span or year lasts to the end of its last month,
+    which is on or after `day` exactly when that month starts on or after `month_first`; a whole year
+    without its last month lasts to the end of May of the next calendar year."""
+    return db.or_(
+        db.and_(Event.date_kind.in_(("day", "datetime")), Event.date_start >= day),
+        db.and_(Event.date_kind.not_in(("day", "datetime")), Event.date_kind != "year",
+                func.coalesce(Event.date_end, Event.date_start) >= month_first),
+        db.and_(Event.date_kind == "year", Event.date_end >= month_first),
+        db.and_(Event.date_kind == "year", Event.date_end.is_(None),
+                extract("year", Event.date_start) * 12 + 17 >= month_number),
+    )
+
+
+def _month_number(d: date) -> int:
+    return d.year * 12 + d.month
+
+
+@lru_cache(maxsize=64)
+def _list_statement(kind: bool, goal: bool, month: bool, open_only: bool, archive: bool, mine: bool | None):
+    """The list query for a set of filters, built once (bound parameters: year_id, today, today_month,
+    today_number, kind, goal_id, month_first, month_next, month_number, user_id). Rows: id, is past."""
+    not_past = db.or_(Event.date_start.is_(None), _ends_on_or_after(
+        db.bindparam("today"), db.bindparam("today_month"), db.bindparam("today_number")))
+    q = (
+        db.select(Event.id, case((not_past, False), else_=True))
+        .outerjoin(Goal, Goal.id == Event.goal_id)
+        .where(Event.year_id == db.bindparam("year_id"))
+        .order_by(*plan_order())
+    )
+    if kind:
+        q = q.where(Event.kind == db.bindparam("kind"))
+    if goal:
+        q = q.where(Event.goal_id == db.bindparam("goal_id"))
+    if month:  # overlaps_month()
+        first = db.bindparam("month_first")
+        q = q.where(Event.date_start.is_not(None), Event.date_start < db.bindparam("month_next"),
+                    _ends_on_or_after(first, first, db.bindparam("month_number")))
+    if open_only:  # signup_refusal(): not cancelled, not of an archive year, not held or past, open, deadline
+        q = q.where(false() if archive else Event.status.not_in(("cancelled", "held")), not_past,
+                    Event.is_open.is_(True),
+                    db.or_(Event.signup_deadline.is_(None), Event.signup_deadline >= db.bindparam("today")))
+    if mine is True:
+        q = q.where(Event.id.in_(
+            db.select(Registration.event_id).where(
+                Registration.user_id == db.bindparam("user_id"),
+                Registration.status.in_((REG_REGISTERED, REG_WAITING)),
+            )
+        ))
+    elif mine is False:
+        q = q.where(false())
+    return q
+
+
+def list_rows(year, kind: str = "", goal_id: int | None = None, month: date | None = None,
+              open_only: bool = False, mine_of: User | None = None) -> list[tuple[int, bool]]:
+    """The year's events that pass the list's filters, in plan order (`event_sort_key`), as (id, is past)
+    pairs: one query, no ORM objects. `mine_of`: only the events this librarian is registered or waiting
+    for (none for anyone else)."""
+    on = today()
+    mine = None if mine_of is None else bool(getattr(mine_of, "is_librarian", False))
+    params = {"year_id": year.id, "today": on, "today_month": on.replace(day=1), "today_number": _month_number(on)}
+    if kind:
+        params["kind"] = kind
+    if goal_id:
+        params["goal_id"] = goal_id
+    if month:
+        params["month_first"] = month
+        params["month_next"] = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        params["month_number"] = _month_number(month)
+    if mine:
+        params["user_id"] = mine_of.id
+    stmt = _list_statement(bool(kind), bool(goal_id), bool(month), open_only, open_only and year.is_archive, mine)
+    return db.session.execute(stmt, params).all()
+
+
+@lru_cache(maxsize=2)
+def _shown_statement(librarian: bool):
+    """The shown events' columns with the venue's name and the seats (and the librarian's status with their
+    place in the waiting list), built once; bound parameters: ids, user_id."""
+    q = (
+        db.select(Event.id, Event.kind, Event.title, Event.status, Event.date_kind, Event.date_start,
+                  Event.date_end, Event.date_time, Event.capacity, Event.is_open, Event.signup_deadline,
+                  Organization.short_name, _seat_count(REG_REGISTERED), _seat_count(REG_WAITING))
+        .outerjoin(Organization, Organization.id == Event.venue_id)
+        .where(Event.id.in_(db.bindparam("ids", expanding=True)))
+    )
+    if librarian:  # as my_states()
+        mine = db.aliased(Registration, name="mine")
+        q = q.add_columns(mine.status, _ahead_of(mine)).outerjoin(
+            mine, db.and_(mine.event_id == Event.id, mine.user_id == db.bindparam("user_id"))
+        )
+    return q
+
+
+class ListedEvent:
+    """An event as a row of the list shows it, read as plain columns (no ORM object): what the template
+    draws, and what `signup_refusal`/`self_cancel_refusal`/`group_by_month` read."""
+
+    __slots__ = ("id", "kind", "kind_label", "title", "display_title", "status", "plan_date", "date_text",
+                 "is_open", "signup_deadline", "year", "venue_name", "seats", "seats_text", "my_status",
+                 "my_position", "refusal", "cancel_refusal")
+
+    def __init__(self, row, year, on: date):
+        (self.id, self.kind, self.title, self.status, kind, start, end, at, capacity, self.is_open,
+         self.signup_deadline, self.venue_name, registered, waiting) = row[:14]
+        self.kind_label = EVENT_KINDS.get(self.kind, self.kind)
+        self.display_title = self.title or self.kind_label
+        self.plan_date = PlanDate(kind, start, end, at)
+        self.date_text = self.plan_date.capitalized()
+        self.year = year
+        self.seats = Seats(capacity, int(registered or 0), int(waiting or 0))
+        self.seats_text = seats_text(self.seats)
+        self.my_status = row[14] if len(row) > 14 else None
+        self.my_position = (row[15] or 0) + 1 if self.my_status == REG_WAITING else None
+        self.refusal = signup_refusal(self, on)
+        self.cancel_refusal = self_cancel_refusal(self, on)
+
+
+def shown_events(ids: list[int], user: User, year) -> list[ListedEvent]:
+    """The events `ids` of `year` (in that order) as list rows with seats, refusals and the user's status
+    and waiting-list place (as `my_states`): one query."""
+    librarian = bool(getattr(user, "is_librarian", False))
+    params = {"ids": ids}
+    if librarian:
+        params["user_id"] = user.id
+    on = today()
+    by_id = {row[0]: ListedEvent(row, year, on) for row in db.session.execute(_shown_statement(librarian), params)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+@lru_cache(maxsize=1)
+def _my_statement():
+    """A librarian's sign-ups as plain columns with their event and venue, in plan order, each with the number
+    of people ahead of it in the waiting list (as my_states()); built once, bound parameter: user_id."""
+    return (
+        db.select(Registration.status, Registration.promoted_at, Registration.attendance, Event.id, Event.kind,
+                  Event.title, Event.status, Event.date_kind, Event.date_start, Event.date_end, Event.date_time,
+                  Organization.short_name, Organization.address, _ahead_of(Registration))
+        .join(Event, Event.id == Registration.event_id)
+        .outerjoin(Goal, Goal.id == Event.goal_id)
+        .outerjoin(Organization, Organization.id == Event.venue_id)
+        .where(Registration.user_id == db.bindparam("user_id"))
+        .order_by(*plan_order())
+    )
+
+
+class MySignup:
+    """One of a librarian's sign-ups as «Мои мероприятия» shows it (plain columns, no ORM objects)."""
+
+    __slots__ = ("status", "status_label", "promoted_at", "attendance", "attendance_label", "event_id", "kind_label",
+                 "display_title", "event_status", "plan_date", "date_text", "venue_name", "venue_address",
+                 "position", "is_over")
+
+    def __init__(self, row, on: date):
+        (self.status, self.promoted_at, self.attendance, self.event_id, kind, title, self.event_status,
+         date_kind, start, end, at, self.venue_name, self.venue_address, n_ahead) = row
+        self.status_label = REG_STATUSES.get(self.status, self.status)
+        self.attendance_label = ATTENDANCE.get(self.attendance or "", "")
+        self.kind_label = EVENT_KINDS.get(kind, kind)
+        self.display_title = title or self.kind_label
+        self.plan_date = PlanDate(date_kind, start, end, at)
+        self.date_text = self.plan_date.capitalized()
+        self.position = (n_ahead or 0) + 1 if self.status == REG_WAITING else None
+        last = self.plan_date.last_day
+        self.is_over = (last is not None and last < on) or self.event_status == "held"  # is_past() or held
+
+
+def my_signups(user: User) -> list[MySignup]:
+    """The user's sign-ups (every status, every year) in plan order, with their queue places: one query."""
+    on = today()
+    return [MySignup(row, on) for row in db.session.execute(_my_statement(), {"user_id": user.id})]
+
+
+def seats_text(seats: Seats) -> str:
+    """«осталось 3 места из 20», «мест нет (всего 20)», «без ограничения мест»."""
+    from ..dates import plural
+
+    if seats.capacity is None:
+        return "без ограничения мест"
+    if seats.left == 0:
+        return f"мест нет (всего {seats.capacity})"
+    return f"осталось {seats.left} {plural(seats.left, 'место', 'места', 'мест')} из {seats.capacity}"
+
+
+def group_by_month(events, in_order: bool = False) -> list[MonthGroup]:
+    """Events grouped under month headings, in plan order (`in_order`: they already are)."""
     from ..dates import month_name
 
     groups: dict[str, MonthGroup] = {}
-    for ev in sorted(events, key=event_sort_key):
+    for ev in events if in_order else sorted(events, key=event_sort_key):
         pd = ev.plan_date
         if pd.kind == "year":
             key, title = "year", "В течение года"
         elif pd.start is None:
             key, title = "tbd", "Дата уточняется"
         else:
-            key, title = pd.start.strftime("%Y-%m"), month_name(pd.start).capitalize()
+            key, title = pd.start.isoformat()[:7], month_name(pd.start).capitalize()
         groups.setdefault(key, MonthGroup(key, title)).events.append(ev)
     return list(groups.values())
 

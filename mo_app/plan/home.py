@@ -1,4 +1,5 @@
-"""The two home pages' figures, each list in one query (plus one aggregate for seat counts)."""
+"""The two home pages' figures: each list in one query (the events with their seat counts), and all the
+"how many in all" counts of a page in one more."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ..models import (
     ConsultationRequest,
     Event,
     Notice,
+    Organization,
     Recommendation,
     Registration,
     SchoolYear,
@@ -54,27 +56,35 @@ def _next_month(d: date) -> date:
 
 
 def _upcoming(now: date):
-    """Planned events from this month on (a month-dated event still counts during its month)."""
+    """Planned events from this month on (a month-dated event still counts during its month), each with the
+    seats taken (a correlated count: no second query)."""
+    taken = (
+        db.select(func.count(Registration.id))
+        .where(Registration.event_id == Event.id, Registration.status == "registered")
+        .correlate(Event).scalar_subquery()
+    )
     return (
-        db.select(Event)
+        db.select(Event, taken)
         .options(joinedload(Event.venue))
         .where(Event.status == "planned", Event.date_start >= _month_start(now))
         .order_by(Event.date_start, Event.date_time, Event.id)
     )
 
 
-def _fills(events: list[Event]) -> list[EventFill]:
-    ids = [e.id for e in events]
-    taken = dict(db.session.execute(
-            db.select(Registration.event_id, func.count())
-        .where(Registration.event_id.in_(ids), Registration.status == "registered")
-        .group_by(Registration.event_id)
-    ).all())
-    return [EventFill(e, taken.get(e.id, 0)) for e in events]
+def _fills(query) -> list[EventFill]:
+    return [EventFill(event, taken or 0) for event, taken in db.session.execute(query.limit(LIST_LIMIT))]
 
 
-def _count(query) -> int:
-    return db.session.scalar(db.select(func.count()).select_from(query.order_by(None).subquery())) or 0
+def _count(query):
+    """How many rows `query` has, as a scalar subquery (the page reads all its counts in one statement)."""
+    return db.select(func.count()).select_from(query.order_by(None).subquery()).scalar_subquery()
+
+
+def _counts(**queries) -> dict[str, int]:
+    """{name: count} of several queries in one statement."""
+    names = list(queries)
+    row = db.session.execute(db.select(*(_count(q).label(n) for n, q in queries.items()))).one()
+    return {f"{n}_count": row[i] or 0 for i, n in enumerate(names)}
 
 
 def methodologist_home(user: User, now: date | None = None) -> dict:
@@ -82,8 +92,6 @@ def methodologist_home(user: User, now: date | None = None) -> dict:
     now = now or today()
     # sign-ups for the current year's events only: archived years' sign-ups are history, not news
     since = user.previous_login_at or (datetime.combine(now, datetime.min.time()) - timedelta(days=7))
-    events = list(db.session.scalars(_upcoming(now).limit(LIST_LIMIT)))
-
     signups_q = (
         db.select(Registration)
         .options(joinedload(Registration.user).joinedload(User.organization), joinedload(Registration.event))
@@ -114,17 +122,13 @@ def methodologist_home(user: User, now: date | None = None) -> dict:
     return {
         "today": now,
         "since": since,
-        "events": _fills(events),
+        "events": _fills(_upcoming(now)),
         "signups": list(db.session.scalars(signups_q.limit(LIST_LIMIT))),
-        "signups_count": _count(signups_q),
         "requests": list(db.session.scalars(requests_q.limit(LIST_LIMIT))),
-        "requests_count": _count(requests_q),
         "visits": list(db.session.scalars(visits_q.limit(LIST_LIMIT))),
-        "visits_count": _count(visits_q),
         "drafts": list(db.session.scalars(drafts_q.limit(LIST_LIMIT))),
-        "drafts_count": _count(drafts_q),
         "overdue": list(db.session.scalars(overdue_q.limit(LIST_LIMIT))),
-        "overdue_count": _count(overdue_q),
+        **_counts(signups=signups_q, requests=requests_q, visits=visits_q, drafts=drafts_q, overdue=overdue_q),
     }
 
 
@@ -153,7 +157,7 @@ def librarian_home(user: User, now: date | None = None) -> dict:
         .order_by(Notice.created_at.desc())
     )
     recs: list[Recommendation] = []
-    recs_count = 0
+    figures = {"recommendations_count": 0, "organization_name": None}
     if user.organization_id:
         recs_q = (
             db.select(Recommendation)
@@ -163,7 +167,12 @@ def librarian_home(user: User, now: date | None = None) -> dict:
             .order_by(Recommendation.deadline.is_(None), Recommendation.deadline, Recommendation.id)
         )
         recs = list(db.session.scalars(recs_q.limit(LIST_LIMIT)))
-        recs_count = _count(recs_q)
+        # the count, and the school's name for the greeting (not a lazy load of current_user.organization)
+        count, name = db.session.execute(db.select(
+            _count(recs_q),
+            db.select(Organization.name).where(Organization.id == user.organization_id).scalar_subquery(),
+        )).one()
+        figures = {"recommendations_count": count or 0, "organization_name": name}
     requests_q = (
         db.select(ConsultationRequest)
         .where(ConsultationRequest.user_id == user.id, ConsultationRequest.status.in_(OPEN_REQUESTS))
@@ -171,10 +180,10 @@ def librarian_home(user: User, now: date | None = None) -> dict:
     )
     return {
         "today": now,
-        "open_events": _fills(list(db.session.scalars(open_q.limit(LIST_LIMIT)))),
+        "open_events": _fills(open_q),
         "my_events": list(db.session.scalars(my_q.limit(LIST_LIMIT))),
         "notices": list(db.session.scalars(notices_q.limit(LIST_LIMIT))),
         "recommendations": recs,
-        "recommendations_count": recs_count,
         "requests": list(db.session.scalars(requests_q.limit(LIST_LIMIT))),
+        **figures,
     }

@@ -15,13 +15,13 @@ Definitions (shown on the page too):
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import Integer, case, cast, func, literal, null, union_all
+from sqlalchemy import Integer, and_, case, cast, func, literal, null, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..dates import month_name, today
+from ..dates import HasPlanDate, PlanDate, month_name, today
 from ..extensions import db
 from ..models import (
     BestPractice,
@@ -38,6 +38,7 @@ from ..models import (
     VisitTarget,
     visit_purpose_link,
 )
+from ..models.events import EVENT_KINDS
 from .services import org_sort_key
 
 HELD_VISIT = ("held", "finalised")
@@ -52,6 +53,60 @@ OUTCOMES = {
 TARGET_STATES = {"met": "выполнено", "planned": "запланировано", "missed": "не выполнено", "none": "не запланировано"}
 
 
+# The results read a city's 700 schools, 1,500 librarians and 400 events as plain rows, not ORM objects: these
+# carry what the page, print, PDF and XLSX show of each.
+
+@dataclass(frozen=True, slots=True)
+class OrgRef:
+    id: int
+    short_name: str
+    number: str | None = None
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    id: int
+    last_name: str
+    initials: str
+    organization_id: int | None
+    organization: OrgRef | None
+
+    @property
+    def short_name(self) -> str:
+        return f"{self.last_name} {self.initials}".strip()
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class EventRef(HasPlanDate):
+    """What the results show of an event."""
+
+    __slots__ = ("id", "kind", "title", "status", "venue_id", "date_kind", "date_start", "date_end", "date_time",
+                 "planned_kind", "planned_start", "planned_end")
+    COLUMNS = (Event.id, Event.kind, Event.title, Event.status, Event.venue_id, Event.date_kind, Event.date_start,
+               Event.date_end, Event.date_time, Event.planned_kind, Event.planned_start, Event.planned_end)
+
+    def __init__(self, row):
+        (self.id, self.kind, self.title, self.status, self.venue_id, self.date_kind, self.date_start, self.date_end,
+         self.date_time, self.planned_kind, self.planned_start, self.planned_end) = row
+
+    @property
+    def planned_date(self) -> PlanDate:
+        return PlanDate(self.planned_kind, self.planned_start, self.planned_end)
+
+    @property
+    def kind_label(self) -> str:
+        return EVENT_KINDS.get(self.kind, self.kind)
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.kind_label
+
+
 @dataclass
 class Figures:
     signups: int = 0
@@ -63,14 +118,19 @@ class Figures:
     best_practice: int = 0
 
     def add(self, other: Figures) -> None:
-        for name in ("signups", "present", "absent", "excused", "courses", "consultations", "best_practice"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.signups += other.signups
+        self.present += other.present
+        self.absent += other.absent
+        self.excused += other.excused
+        self.courses += other.courses
+        self.consultations += other.consultations
+        self.best_practice += other.best_practice
 
 
 @dataclass
 class SchoolRow(Figures):
-    org: Organization | None = None
-    librarians: list[User] = field(default_factory=list)
+    org: OrgRef | None = None
+    librarians: list[PersonRef] = field(default_factory=list)
     hosted: int = 0
     visits_planned: int = 0
     visits_held: int = 0
@@ -98,12 +158,12 @@ class SchoolRow(Figures):
 
 @dataclass
 class PersonRow(Figures):
-    user: User | None = None
+    user: PersonRef | None = None
 
 
 @dataclass
 class EventRow:
-    event: Event
+    event: EventRef
     outcome: str
     moved: bool
 
@@ -127,7 +187,7 @@ class EventRow:
 @dataclass
 class TargetRow:
     purpose: str
-    org: Organization
+    org: OrgRef
     state: str
 
     @property
@@ -160,7 +220,7 @@ class Results:
         return counts
 
 
-def _event_outcome(ev: Event, now: date) -> tuple[str, bool]:
+def _event_outcome(ev: EventRef, now: date) -> tuple[str, bool]:
     moved = ev.planned_kind != "tbd" and ev.planned_date != ev.plan_date
     if ev.status == "cancelled":
         return "cancelled", moved
@@ -178,38 +238,54 @@ def compute_results(year: SchoolYear, now: date | None = None) -> Results:
     """All figures of the year, for every school and librarian (9 queries)."""
     now = now or today()
     schools = sorted(
-        db.session.scalars(
-            db.select(Organization).where(Organization.kind == "school", Organization.is_active.is_(True))
-        ).all(),
+        (OrgRef(*row) for row in db.session.execute(
+            db.select(Organization.id, Organization.short_name, Organization.number)
+            .where(Organization.kind == "school", Organization.is_active.is_(True))
+        )),
         key=org_sort_key,
     )
     rows = {o.id: SchoolRow(org=o) for o in schools}
-    librarians = db.session.scalars(
-        db.select(User).options(joinedload(User.organization))
-        .where(User.role == "librarian", User.active.is_(True))
-        .order_by(User.last_name, User.initials)
-    ).all()
+    librarians = [
+        PersonRef(user_id, last_name, initials or "", org_id,
+                  OrgRef(org_id, org_name, number) if org_id is not None and org_name is not None else None)
+        for user_id, last_name, initials, org_id, org_name, number in db.session.execute(
+            db.select(User.id, User.last_name, User.initials, User.organization_id, Organization.short_name,
+                      Organization.number)
+            .outerjoin(Organization, User.organization_id == Organization.id)
+            .where(User.role == "librarian", User.active.is_(True))
+            .order_by(User.last_name, User.initials)
+        )
+    ]
     people = {u.id: PersonRow(user=u) for u in librarians}
     for u in librarians:
         if u.organization_id in rows:
             rows[u.organization_id].librarians.append(u)
 
-    regs = db.session.execute(
-        db.select(Registration.user_id, Registration.status, Registration.attendance, Event.kind, func.count())
+    # per librarian: sign-ups holding a seat, attendance marks (not of cancelled sign-ups), courses attended
+    def tally(*conditions):
+        return func.sum(case((and_(*conditions), 1), else_=0))
+
+    marked = Registration.status != "cancelled"
+    for user_id, signups, present, absent, excused, courses in db.session.execute(
+        db.select(
+            Registration.user_id,
+            tally(Registration.status == "registered"),
+            tally(marked, Registration.attendance == "present"),
+            tally(marked, Registration.attendance == "absent"),
+            tally(marked, Registration.attendance == "excused"),
+            tally(marked, Registration.attendance == "present", Event.kind == "course"),
+        )
         .join(Event, Registration.event_id == Event.id)
         .where(Event.year_id == year.id)
-        .group_by(Registration.user_id, Registration.status, Registration.attendance, Event.kind)
-    ).all()
-    for user_id, status, attendance, kind, n in regs:
+        .group_by(Registration.user_id)
+    ):
         person = people.get(user_id)
-        if person is None:
-            continue
-        if status == "registered":
-            person.signups += n
-        if attendance in ("present", "absent", "excused") and status != "cancelled":
-            setattr(person, attendance, getattr(person, attendance) + n)
-            if attendance == "present" and kind == "course":
-                person.courses += n
+        if person is not None:
+            person.signups += signups or 0
+            person.present += present or 0
+            person.absent += absent or 0
+            person.excused += excused or 0
+            person.courses += courses or 0
 
     # Held consultations per librarian and accepted best practice per school and author: one query.
     consultations = (
@@ -278,35 +354,36 @@ def compute_results(year: SchoolYear, now: date | None = None) -> Results:
         if late:
             rows[org_id].rec_overdue += n
 
-    events = db.session.scalars(
-        db.select(Event).options(joinedload(Event.goal), joinedload(Event.venue))
-        .where(Event.year_id == year.id).order_by(Event.date_start.is_(None), Event.date_start, Event.id)
-    ).all()
     event_rows = []
-    for ev in events:
+    for row in db.session.execute(
+        db.select(*EventRef.COLUMNS)
+        .where(Event.year_id == year.id).order_by(Event.date_start.is_(None), Event.date_start, Event.id)
+    ):
+        ev = EventRef(row)
         if ev.status != "cancelled" and ev.venue_id in rows:
             rows[ev.venue_id].hosted += 1
         outcome, moved = _event_outcome(ev, now)
         event_rows.append(EventRow(ev, outcome, moved))
 
-    purposes = db.session.scalars(
-        db.select(VisitPurpose)
-        .options(joinedload(VisitPurpose.targets).joinedload(VisitTarget.organization))
-        .where(VisitPurpose.year_id == year.id).order_by(VisitPurpose.position)
-    ).unique().all()
+    # the plan's visit targets (purpose × school, in the plan's order), each met or not by the year's visits
     targets = []
-    for purpose in purposes:
-        for t in purpose.targets:
-            states = visit_states.get((purpose.id, t.organization_id), set())
-            if states & set(HELD_VISIT):
-                state = "met"
-            elif states & {"planned", "postponed"}:
-                state = "planned"
-            elif states:
-                state = "missed"
-            else:
-                state = "none"
-            targets.append(TargetRow(purpose.title, t.organization, state))
+    for purpose_id, title, org_id, org_name, number in db.session.execute(
+        db.select(VisitPurpose.id, VisitPurpose.title, Organization.id, Organization.short_name, Organization.number)
+        .join(VisitTarget, VisitTarget.purpose_id == VisitPurpose.id)
+        .join(Organization, VisitTarget.organization_id == Organization.id)
+        .where(VisitPurpose.year_id == year.id)
+        .order_by(VisitPurpose.position, VisitPurpose.id, VisitTarget.position, VisitTarget.id)
+    ):
+        states = visit_states.get((purpose_id, org_id), set())
+        if states & set(HELD_VISIT):
+            state = "met"
+        elif states & {"planned", "postponed"}:
+            state = "planned"
+        elif states:
+            state = "missed"
+        else:
+            state = "none"
+        targets.append(TargetRow(title, OrgRef(org_id, org_name, number), state))
 
     by_month: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for start, attendance, n in db.session.execute(
@@ -333,12 +410,21 @@ def compute_results(year: SchoolYear, now: date | None = None) -> Results:
 
 
 def restrict(results: Results, user: User) -> Results:
-    """A librarian's view: their own school and themselves in detail; district figures only as totals."""
-    results.schools = [r for r in results.schools if r.org and r.org.id == user.organization_id]
-    results.people = [p for p in results.people if p.user and p.user.id == user.id]
-    results.targets = [t for t in results.targets if t.org.id == user.organization_id]
-    results.restricted = True
-    return results
+    """A librarian's view: their own school and themselves in detail; district figures only as totals.
+
+    A new Results: the district's is shared by every viewer (mo_app/plan/results_views.py keeps it)."""
+    return replace(
+        results,
+        schools=[r for r in results.schools if r.org and r.org.id == user.organization_id],
+        people=[p for p in results.people if p.user and p.user.id == user.id],
+        targets=[t for t in results.targets if t.org.id == user.organization_id],
+        restricted=True,
+    )
+
+
+def results_size(results: Results) -> int:
+    """Bytes a Results holds, roughly (measured: ~650 a row; a city's year ≈ 1.7 MB)."""
+    return 700 * (len(results.schools) + len(results.people) + len(results.events) + len(results.targets) + 20)
 
 
 # ---- a person's whole history ----------------------------------------------------------------------------------

@@ -5,40 +5,39 @@ What a librarian sees of the results: their own school and their own figures in 
 
 from __future__ import annotations
 
-from flask import abort, request
-from flask_login import current_user
+from dataclasses import replace
 
+from flask import abort, render_template, request
+from flask_login import current_user
+from markupsafe import Markup
+
+from ..cache import cached
+from ..dates import today
 from ..exports import xlsx_response
 from ..extensions import db
 from ..models import SchoolYear, User
 from ..paging import page_of
 from ..printing import pdf_response
-from ..web import all_years, render, role_required, selected_year
+from ..web import render, role_required
 from . import bp
 from .charts import attendance_by_month, participation_by_school, plan_vs_actual
-from .results import compute_results, person_history, restrict
+from .results import Results, compute_results, person_history, restrict, results_size
+from .years import year_among, years_with_stamp
 
 any_user = role_required("methodologist", "librarian")
 
 
-def _year_among(years: list[SchoolYear]) -> SchoolYear:
-    """selected_year() picked from the years already loaded for the year selector (no second query)."""
-    raw = request.args.get("year", "")
-    if raw.isdigit():
-        year = next((y for y in years if y.start_year == int(raw)), None)
-    elif not raw:
-        year = min(years, key=lambda y: (not y.is_current, -y.start_year), default=None)
-    else:
-        year = None
-    if year is None:
-        abort(404)
-    return year
+def _district_results(year: SchoolYear, stamp: str | None) -> Results:
+    """The year's results for the whole district, computed once per data stamp and day and shared by every
+    viewer and view (plain rows, no ORM objects; the year is this request's)."""
+    res = cached(stamp, ("plan.results.data", year.id, today().isoformat()), lambda: compute_results(year),
+                 size=results_size)
+    return replace(res, year=year)
 
 
-def _results_context(year: SchoolYear | None = None, paged: bool = False) -> dict:
+def _results_context(year: SchoolYear, stamp: str | None, paged: bool = False) -> dict:
     """The context of every results view, the same for page, print and PDF (the page: long tables paged)."""
-    year = year or selected_year()
-    res = compute_results(year)
+    res = _district_results(year, stamp)
     if not current_user.is_methodologist:
         res = restrict(res, current_user)
     ctx = {"year": year, "res": res}
@@ -56,26 +55,45 @@ def _results_context(year: SchoolYear | None = None, paged: bool = False) -> dic
     return ctx
 
 
+def _year_and_stamp() -> tuple[SchoolYear, str | None]:
+    years, stamp = years_with_stamp()
+    return year_among(years), stamp
+
+
+def _viewer() -> tuple:
+    """Whose view of the results: the methodologist's whole district, or one librarian's school and self."""
+    if current_user.is_methodologist:
+        return ("methodologist",)
+    return ("librarian", current_user.id, current_user.organization_id)
+
+
 @bp.route("/results")
 @any_user
 def results():
-    """Year results: per school, per librarian, plan vs actual, with charts (long tables 50 rows a page)."""
-    years = all_years()
-    return render("plan/results.html", years=years, **_results_context(_year_among(years), paged=True))
+    """Year results: per school, per librarian, plan vs actual, with charts (long tables 50 rows a page).
+
+    The body is kept per data stamp (mo_app/cache.py), day, viewer and query string (the pagers' links carry it)."""
+    years, stamp = years_with_stamp()
+    year = year_among(years)
+    key = ("plan.results", year.id, _viewer(), today().isoformat(), request.script_root,
+           tuple(sorted(request.args.items(multi=True))))
+    body = cached(stamp, key,
+                  lambda: render_template("plan/_results_body.html", **_results_context(year, stamp, paged=True)))
+    return render("plan/results.html", year=year, years=years, body=Markup(body))  # noqa: S704 - autoescaped
 
 
 @bp.route("/results/print")
 @any_user
 def results_print():
     """Year results as an A4 landscape print view."""
-    return render("plan/results_print.html", **_results_context())
+    return render("plan/results_print.html", **_results_context(*_year_and_stamp()))
 
 
 @bp.route("/results.pdf")
 @any_user
 def results_pdf():
     """Year results as a PDF."""
-    ctx = _results_context()
+    ctx = _results_context(*_year_and_stamp())
     return pdf_response("plan/results_print.html", f"Итоги года {ctx['year'].title}.pdf", **ctx)
 
 
@@ -83,7 +101,7 @@ def results_pdf():
 @any_user
 def results_xlsx():
     """Year results as a workbook, one sheet per table."""
-    ctx = _results_context()
+    ctx = _results_context(*_year_and_stamp())
     res = ctx["res"]
     schools = [
         (r.org.short_name, ", ".join(u.short_name for u in r.librarians), r.signups, r.present, r.absent, r.excused,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
+from ..cache import cached
 from ..extensions import db
 from ..models import Goal, SchoolYear, VisitPurpose, VisitTarget
-from ..printing import download_headers, pdf_response
+from ..printing import document_slot, download_headers, render_pdf
 from ..web import all_years, is_htmx, methodologist_required, render, role_required, selected_year
 from . import bp
 from .document import build_plan, plan_docx
@@ -25,40 +28,63 @@ from .services import (
     school_choices,
     year_preview,
 )
+from .years import year_among, years_with_stamp
 
 any_user = role_required("methodologist", "librarian")
+
+
+def _plan_document(year: SchoolYear, stamp: str | None) -> Markup:
+    """The plan's document body (plan/_document.html), rendered once per data stamp and kept (mo_app/cache.py).
+
+    It is the same for every viewer today; the role is in the key all the same, so a variant per role can
+    never leak to the other."""
+    html = cached(stamp, ("plan.document", year.id, current_user.role),
+                  lambda: render_template("plan/_document.html", doc=build_plan(year)))
+    return Markup(html)  # noqa: S704 - the output of an autoescaped template, kept as rendered
+
+
+def _plan_view() -> tuple[list[SchoolYear], SchoolYear, str | None]:
+    years, stamp = years_with_stamp()
+    return years, year_among(years), stamp
 
 
 @bp.route("/plan")
 @any_user
 def show():
     """The year's plan laid out as the document, with a year selector."""
-    year = selected_year()
-    return render("plan/show.html", year=year, years=all_years(), doc=build_plan(year))
+    years, year, stamp = _plan_view()
+    return render("plan/show.html", year=year, years=years, document=_plan_document(year, stamp))
 
 
 @bp.route("/plan/print")
 @any_user
 def print_plan():
     """The plan as an A4 landscape print view."""
-    year = selected_year()
-    return render("plan/print.html", doc=build_plan(year))
+    _, year, stamp = _plan_view()
+    return render("plan/print.html", year=year, document=_plan_document(year, stamp))
 
 
 @bp.route("/plan.pdf")
 @any_user
 def pdf():
     """The plan as a PDF (A4 landscape)."""
-    year = selected_year()
-    return pdf_response("plan/print.html", f"План МО {year.title}.pdf", doc=build_plan(year))
+    _, year, stamp = _plan_view()
+    data = cached(stamp, ("plan.pdf", year.id, current_user.role),
+                  lambda: render_pdf("plan/print.html", year=year, document=_plan_document(year, stamp)))
+    return Response(data, mimetype="application/pdf",
+                    headers=download_headers(f"План МО {year.title}.pdf", inline=True))
 
 
 @bp.route("/plan.docx")
 @any_user
 def docx():
     """The plan as a Word document with real tables."""
-    year = selected_year()
-    data = plan_docx(build_plan(year), current_app.config["ASSOCIATION_NAME"])
+    _, year, stamp = _plan_view()
+    def build() -> bytes:
+        with document_slot():  # one document at a time per process (mo_app/printing.py)
+            return plan_docx(build_plan(year), current_app.config["ASSOCIATION_NAME"])
+
+    data = cached(stamp, ("plan.docx", year.id, current_user.role), build)
     return Response(
         data,
         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
