@@ -143,11 +143,15 @@ def _parse_date(name: str) -> date | None:
 
 
 class PlannerSchool(NamedTuple):
+    """A planner row's school (plain data: the planner's page data is kept, mo_app/cache.py)."""
+
     id: int
     short_name: str
 
 
 class PlannerPurpose(NamedTuple):
+    """A planner column's purpose (plain data, as PlannerSchool)."""
+
     id: int
     title: str
 
