@@ -299,3 +299,93 @@ def test_a_changed_recommendation_row_is_the_lists_row(client, f, login_as, recs
     visit_page = client.get(f"/visits/{rec.report.visit_id}").get_data(as_text=True)
     assert _row(reply.get_data(as_text=True), rec.id) == _row(visit_page, rec.id)
     assert "Ещё нет." in _row(visit_page, rec.id)
+
+
+def _commit_elsewhere(sql: str, **params) -> None:
+    """A change made on another connection, as another worker process would make it."""
+    from sqlalchemy import text
+
+    db.session.commit()
+    with db.engine.begin() as conn:
+        conn.execute(text(sql), params)
+
+
+def test_kept_counters_and_schools_see_a_change(client, f, login_as, recs):
+    """The counters and the school filter are kept per data stamp: a change made anywhere shows at once."""
+    login_as(f.methodologist())
+    before = client.get("/recommendations").get_data(as_text=True)
+    counts = _old_counts(None)
+    assert f"ждут проверки методиста {counts['reported']}." in before
+    rec = db.session.scalar(db.select(Recommendation).where(Recommendation.status == "open")
+                            .join(Recommendation.report).where(VisitReport.status == "final"))
+    _commit_elsewhere("UPDATE recommendation SET status = 'reported' WHERE id = :id", id=rec.id)
+    after = client.get("/recommendations").get_data(as_text=True)
+    assert f"ждут проверки методиста {counts['reported'] + 1}." in after
+    assert f"выполняется {counts['active']}, из них" in after
+    _commit_elsewhere("UPDATE organization SET short_name = 'ГБОУ №79 (лицей)' WHERE id = :id", id=recs["a"].id)
+    for url in ("/recommendations", "/visits/list"):
+        text = client.get(url).get_data(as_text=True)
+        assert f'<option value="{recs["a"].id}">ГБОУ №79 (лицей)</option>' in text, url
+    f.school("7")
+    assert ">ГБОУ №7</option>" in client.get("/visits/list").get_data(as_text=True)
+
+
+def test_kept_planner_sees_a_change_and_keeps_viewers_apart(client, f, login_as, planner):
+    """The planner's data is kept per data stamp and viewer's school: a change shows on the next request, and a
+    librarian never gets the methodologist's schools (nor the reverse)."""
+    metodist = f.methodologist()
+    t1, t2, v1 = planner["schools"]
+    login_as(metodist)
+    assert "перенесено" in client.get("/visits").get_data(as_text=True)
+    _commit_elsewhere("UPDATE visit SET status = 'cancelled' WHERE status = 'postponed'")
+    text = client.get("/visits").get_data(as_text=True)
+    assert "перенесено" not in text and text.count("отменено") == 2
+    login_as(f.librarian(t2))
+    mine = client.get("/visits").get_data(as_text=True)
+    assert set(re.findall(r'id="cell-(\d+)-', mine)) == {str(t2.id)} and "Запланировать" not in mine
+    login_as(metodist)
+    assert set(re.findall(r'id="cell-(\d+)-', client.get("/visits").get_data(as_text=True))) == \
+        {str(t1.id), str(t2.id), str(v1.id)}
+    new = f.school("999")
+    db.session.add(VisitTarget(purpose_id=planner["purposes"][0].id, organization_id=new.id))
+    db.session.commit()
+    assert f'id="cell-{new.id}-{planner["purposes"][0].id}"' in client.get("/visits").get_data(as_text=True)
+
+
+def test_kept_visit_list_sees_a_change_and_keeps_viewers_apart(client, f, login_as, planner):
+    """The rendered list is kept per data stamp, viewer and query: a change shows at once, the librarian
+    sees neither other schools nor the methodologist's «черновик», a filter is not served another's rows."""
+    held, done = planner["visits"]
+    metodist = f.methodologist()
+    login_as(metodist)
+    full = client.get("/visits/list").get_data(as_text=True)
+    assert "Найдено: 5 посещений." in full and "черновик</td>" in full
+    fragment = client.get("/visits/list?status=held", headers=htmx()).get_data(as_text=True)
+    assert "<html" not in fragment and "Найдено: 1 посещение." in fragment
+    _commit_elsewhere("UPDATE visit SET status = 'cancelled', status_reason = 'карантин' WHERE id = :id", id=held.id)
+    assert "Найдено: 0 посещений." in client.get("/visits/list?status=held", headers=htmx()).get_data(as_text=True)
+    assert "карантин" in client.get("/visits/list").get_data(as_text=True)
+    login_as(f.librarian(planner["schools"][0]))
+    mine = client.get("/visits/list").get_data(as_text=True)
+    assert "Найдено: 2 посещения." in mine and "черновик</td>" not in mine and "ГБОУ №111" not in mine
+
+
+def test_kept_visit_page_sections_see_a_change(client, f, login_as, planner):
+    """The visit page's librarians and earlier visits are kept rendered per data stamp: a new sign-up, a
+    renamed librarian or another visit to the school shows on the next request."""
+    t1 = planner["schools"][0]
+    held, done = planner["visits"]
+    lib = f.librarian(t1, last_name="Андреева", initials="А.А.")
+    login_as(f.methodologist())
+    page = client.get(f"/visits/{held.id}").get_data(as_text=True)
+    assert "Андреева" in page and "Курсов и семинаров в этом году нет." in page
+    assert f'href="/visits/{done.id}"' in page
+    f.registration(f.event(planner["year"], title="Семинар о каталогах"), lib)
+    _commit_elsewhere('UPDATE "user" SET last_name = :name WHERE id = :id', name="Андреева-Петрова", id=lib.id)
+    page = client.get(f"/visits/{held.id}").get_data(as_text=True)
+    assert "Андреева-Петрова" in page and "Семинар о каталогах" in page
+    earlier = f.visit(t1, when=PlanDate.month(2026, 9), status="cancelled")
+    assert f'href="/visits/{earlier.id}"' in client.get(f"/visits/{held.id}").get_data(as_text=True)
+    login_as(lib)  # the same sections for the school's librarian
+    mine = client.get(f"/visits/{held.id}").get_data(as_text=True)
+    assert "Семинар о каталогах" in mine and f'href="/visits/{earlier.id}"' in mine

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..cache import cached, current_stamp
 from ..dates import PlanDate, local_datetime, short_date
 from ..errors import error_response
 from ..exports import xlsx_response
@@ -18,8 +19,9 @@ from ..extensions import db
 from ..models import Organization, Recommendation, Visit, VisitPurpose, VisitReport, VisitTarget
 from ..models.visits import REC_STATUSES, VISIT_STATUSES, visit_purpose_link
 from ..paging import page_of
+from ..plan.years import year_among, years_with_stamp
 from ..printing import pdf_response
-from ..web import all_years, is_htmx, methodologist_required, render, role_required, selected_year
+from ..web import is_htmx, methodologist_required, render, role_required, selected_year
 from . import bp, services
 from .forms import (
     CellPlanForm,
@@ -105,30 +107,20 @@ def _schools():
     ).all()
 
 
-def _school_options() -> list[tuple[int, str]]:
+def _school_options(stamp: str | None) -> tuple[tuple[int, str], ...]:
     """(id, short name) of the active schools, for a filter's school select: a city has 700 of them, so they
-    are read as plain rows (not ORM objects) and the template loops over the tuples."""
+    are read as plain rows (not ORM objects), kept per data stamp (mo_app/cache.py), and the template loops
+    over the tuples."""
     org = Organization.__table__
-    return db.session.execute(
-        db.select(org.c.id, org.c.short_name)
-        .where(org.c.kind == "school", org.c.is_active.is_(True))
-        .order_by(org.c.short_name)
-    ).all()
 
+    def build():
+        return tuple(tuple(row) for row in db.session.execute(
+            db.select(org.c.id, org.c.short_name)
+            .where(org.c.kind == "school", org.c.is_active.is_(True))
+            .order_by(org.c.short_name)
+        ))
 
-def _year_and_years():
-    """The year `?year=` chooses, picked as web.selected_year picks it (404 alike), and every year for the
-    selector: one query instead of two."""
-    years = all_years()
-    raw = request.args.get("year", "")
-    year = None
-    if raw.isdecimal():
-        year = next((y for y in years if y.start_year == int(raw)), None)
-    elif not raw:  # web.current_year: the one marked current, else the latest
-        year = min(years, key=lambda y: (not y.is_current, -y.start_year), default=None)
-    if year is None:
-        abort(404)
-    return year, years
+    return cached(stamp, ("visits.school_options",), build, size=lambda rows: 64 + 160 * len(rows))
 
 
 def _year_purposes(year_id: int) -> list[VisitPurpose]:
@@ -150,13 +142,40 @@ def _parse_date(name: str) -> date | None:
 # --- the planner and the list -------------------------------------------------------------------
 
 
-def planner_context(year, years) -> dict:
+class PlannerSchool(NamedTuple):
+    id: int
+    short_name: str
+
+
+class PlannerPurpose(NamedTuple):
+    id: int
+    title: str
+
+
+def planner_context(years: list, year, stamp: str | None) -> dict:
     """Rows are schools, columns the year's purposes; cells hold the visits for that purpose.
 
     The schools (the plan's targets, then those visited, in visit order) are paged 50 a page and can be
-    searched by name (`?q=`); only the page's schools and visits are loaded as objects, the targets and the
-    visit order are read as plain rows, so a city's 700 schools cost what 50 do."""
-    purposes = _year_purposes(year.id)
+    searched by name (`?q=`); only the page's schools and visits are read, as plain rows, so a city's 700
+    schools cost what 50 do. What a page shows is kept per data stamp (mo_app/cache.py) and viewer's school:
+    the forms (CSRF tokens, the role's buttons) are drawn on every request."""
+    own = services.own_school_id()
+    q = (request.args.get("q") or "").strip()[:100]
+    key = ("visits.planner", year.id, own, q, request.args.get("page", type=int))
+    data = cached(stamp, key, lambda: _planner_data(year, own, q), size=_planner_size)
+    return {**data, "year": year, "years": years, "months": services.month_choices(year.start_year), "q": q,
+            "visit_url": url_pattern("visits.show", "visit_id")}
+
+
+def _planner_size(data: dict) -> int:
+    """About the memory of a planner page's data (for the cache's budget)."""
+    visits = sum(len(v) for v in data["cells"].values()) + sum(len(v) for v in data["other"].values())
+    return 4096 + 200 * (visits + len(data["schools"]) + len(data["targets"]))
+
+
+def _planner_data(year, own: int | None, q: str) -> dict:
+    """The planner page's schools, purposes, targets and cells, as plain data (see planner_context)."""
+    purposes = [PlannerPurpose(p.id, p.title) for p in _year_purposes(year.id)]
     targets_by_purpose: dict[int, list[int]] = {}
     for purpose_id, org_id in db.session.execute(
         db.select(VisitTarget.purpose_id, VisitTarget.organization_id)
@@ -165,7 +184,6 @@ def planner_context(year, years) -> dict:
         .order_by(VisitTarget.position, VisitTarget.id)
     ):
         targets_by_purpose.setdefault(purpose_id, []).append(org_id)
-    own = services.own_school_id()
     order: dict[int, None] = {}  # school ids in planner order (a dict keeps the first place)
     targets = set()
     for purpose in purposes:
@@ -173,7 +191,7 @@ def planner_context(year, years) -> dict:
             targets.add((org_id, purpose.id))
             if own is None or org_id == own:
                 order.setdefault(org_id)
-    table = Visit.__table__  # the year's ~2,000 visits: plain rows (no ORM), from the (year, date, id) index
+    table = Visit.__table__  # the year's ~2,000 visits: plain rows, from the (year, date, id) index
     visited_query = (
         db.select(table.c.organization_id).where(table.c.year_id == year.id).order_by(table.c.date_start, table.c.id)
     )
@@ -182,7 +200,6 @@ def planner_context(year, years) -> dict:
     visited = db.session.execute(visited_query).scalars().all()
     for org_id in visited:
         order.setdefault(org_id)
-    q = (request.args.get("q") or "").strip()[:100]
     ids = list(order)
     if q:
         pattern = f"%{q.lower()}%"
@@ -195,13 +212,12 @@ def planner_context(year, years) -> dict:
         ids = [i for i in ids if i in found]
     page = page_of(ids)
     shown = set(page.items)
-    orgs: dict[int, Organization] = {}
+    names: dict[int, str] = {}
     cells: dict[tuple[int, int], list[PlannerVisit]] = {}
     other: dict[int, list[PlannerVisit]] = {}
     if shown:
-        orgs = {o.id: o for o in db.session.scalars(
-            db.select(Organization).where(Organization.id.in_(shown))
-        )}
+        org = Organization.__table__
+        names = dict(db.session.execute(db.select(org.c.id, org.c.short_name).where(org.c.id.in_(shown))).all())
         report = VisitReport.__table__
         visits_query = (
             db.select(table.c.id, table.c.organization_id, table.c.date_kind, table.c.date_start, table.c.date_end,
@@ -229,9 +245,8 @@ def planner_context(year, years) -> dict:
             for purpose_id in served.get(visit.id, ()):
                 cells.setdefault((visit.organization_id, purpose_id), []).append(visit)
     return {
-        "year": year, "years": years, "purposes": purposes, "schools": [orgs[i] for i in page.items],
-        "cells": cells, "other": other, "targets": targets, "months": services.month_choices(year.start_year),
-        "visit_count": len(visited), "page": page, "q": q, "visit_url": url_pattern("visits.show", "visit_id"),
+        "purposes": purposes, "schools": [PlannerSchool(i, names[i]) for i in page.items], "cells": cells,
+        "other": other, "targets": targets, "visit_count": len(visited), "page": page,
     }
 
 
@@ -239,7 +254,8 @@ def planner_context(year, years) -> dict:
 @role_required(*ANY_ROLE)
 def index():
     """The visits planner of a school year: schools × the plan's purposes, 50 schools a page."""
-    return render("visits/index.html", **planner_context(*_year_and_years()))
+    years, stamp = years_with_stamp()
+    return render("visits/index.html", **planner_context(years, year_among(years), stamp))
 
 
 @bp.route("/visits/plan-cell", methods=["POST"])
@@ -280,8 +296,27 @@ def _cell_visits(school_id: int, purpose_id: int) -> list[Visit]:
 @bp.route("/visits/list")
 @role_required(*ANY_ROLE)
 def list_visits():
-    """All visits of the year as a list, with filters: school, purpose, status, month."""
-    year, years = _year_and_years()
+    """All visits of the year as a list, with filters: school, purpose, status, month.
+
+    The list itself (no form in it) is kept as rendered per data stamp (mo_app/cache.py), viewer's school and
+    query string; the filters around it are drawn on every request."""
+    years, stamp = years_with_stamp()
+    year = year_among(years)
+    args = {k: (request.args.get(k) or "").strip() for k in ("school", "purpose", "status", "month")}
+    own = services.own_school_id()
+    key = ("visits.list", year.id, own, current_user.role, request.script_root, tuple(sorted(args.items())),
+           request.args.get("page", ""))
+    body = cached(stamp, key, lambda: render_template("visits/_list.html", **_list_context(year, args)))
+    return render(
+        "visits/list.html", fragment="visits/_list_body.html", body=Markup(body),  # noqa: S704 - autoescaped
+        year=year, years=years, args=args, schools=_school_options(stamp) if own is None else (),
+        selected_school=_number(args["school"]), purposes=_year_purposes(year.id), statuses=VISIT_STATUSES,
+        months=services.month_choices(year.start_year),
+    )
+
+
+def _list_context(year, args: dict) -> dict:
+    """The filtered page of the year's visits (visits/_list.html)."""
     query = (
         services.visible_visits()
         .where(Visit.year_id == year.id)
@@ -291,7 +326,6 @@ def list_visits():
         )
         .order_by(Visit.date_start, Visit.id)
     )
-    args = {k: (request.args.get(k) or "").strip() for k in ("school", "purpose", "status", "month")}
     if args["school"].isdecimal():
         query = query.where(Visit.organization_id == int(args["school"]))
     if args["purpose"].isdecimal():
@@ -304,15 +338,8 @@ def list_visits():
     if when is not None:
         last = when.last_day
         query = query.where(Visit.date_start >= when.start, Visit.date_start <= last)
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    own = services.own_school_id()
-    return render(
-        "visits/list.html", fragment="visits/_list.html", page=page, year=year, years=years, args=args,
-        schools=_school_options() if own is None else [], selected_school=_number(args["school"]),
-        purposes=_year_purposes(year.id), statuses=VISIT_STATUSES,
-        months=services.month_choices(year.start_year),
-        urls={"show": url_pattern("visits.show", "visit_id"), "report": url_pattern("visits.print_report", "visit_id")},
-    )
+    urls = {"show": url_pattern("visits.show", "visit_id"), "report": url_pattern("visits.print_report", "visit_id")}
+    return {"page": db.paginate(query, per_page=PER_PAGE, error_out=False), "year": year, "args": args, "urls": urls}
 
 
 def _number(raw: str) -> int | None:
@@ -366,8 +393,18 @@ def _visit_forms(visit: Visit) -> dict:
     }
 
 
-def _show(visit: Visit, status: int = 200, **overrides):
+def _show(visit: Visit, status: int = 200, stamp: str | None = None, **overrides):
+    """The visit page. Its librarians and earlier visits (no form in them) are kept rendered per data `stamp`
+    when the caller read one before any data (mo_app/cache.py); without it they are drawn afresh."""
     ctx = services.visit_page_context(visit)
+    ctx["school_html"] = Markup(cached(  # noqa: S704 - the output of an autoescaped template
+        stamp, ("visits.librarians", visit.organization_id, visit.year_id),
+        lambda: render_template("visits/_librarians.html", **services.school_librarians(visit)),
+    ))
+    ctx["earlier_html"] = Markup(cached(  # noqa: S704 - the output of an autoescaped template
+        stamp, ("visits.earlier", visit.id, request.script_root),
+        lambda: render_template("visits/_earlier.html", earlier=services.earlier_visits(visit)),
+    ))
     if current_user.is_methodologist:
         forms = _visit_forms(visit)
         forms["purposes_form"].purposes.choices = [(p.id, p.title) for p in ctx["all_purposes"]]
@@ -380,7 +417,8 @@ def _show(visit: Visit, status: int = 200, **overrides):
 @role_required(*ANY_ROLE)
 def show(visit_id: int):
     """The visit: school, date, purposes, librarians, earlier visits, open recommendations, the report."""
-    return _show(services.get_visit_or_404(visit_id, full=True))
+    visit, stamp = services.load_visit(visit_id, full=True)
+    return _show(visit, stamp=stamp)
 
 
 @bp.route("/visits/<int:visit_id>/date", methods=["POST"])
@@ -727,11 +765,13 @@ def recommendations():
     own = services.own_school_id()
     raw_school = request.args.get("school", "")
     school_id = own if own is not None else (int(raw_school) if raw_school.isdecimal() else None)
-    page, counts = services.recommendations_page(school_id, status, overdue_only, today, _page_number(), PER_PAGE)
+    stamp = current_stamp()  # before the data: the counters and the schools are kept per stamp (mo_app/cache.py)
+    page, counts = services.recommendations_page(school_id, status, overdue_only, today, _page_number(), PER_PAGE,
+                                                 stamp)
     return render(
         "visits/recommendations.html", fragment="visits/_recommendations.html", page=page, today=today,
         rec_status=status, overdue_only=overdue_only, school_id=school_id,
-        schools=_school_options() if own is None else [], counts=counts, statuses=REC_STATUSES,
+        schools=_school_options(stamp) if own is None else (), counts=counts, statuses=REC_STATUSES,
     )
 
 

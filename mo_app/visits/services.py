@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..cache import cached, stamp_column
 from ..dates import DAY, MONTH, PlanDate, local_datetime, short_date
 from ..extensions import db, write_lock
 from ..models import (
@@ -71,7 +72,7 @@ def visible_visits():
 def _visit_statement(full: bool, own_school: bool):
     """The select of one visit (`visit_id`, and `school_id` for a librarian) with its loader options. Built
     once per shape: a select with ten loader options costs ~0.7 ms to build and key, on every request."""
-    query = db.select(Visit).where(Visit.id == db.bindparam("visit_id")).options(
+    query = db.select(Visit, stamp_column()).where(Visit.id == db.bindparam("visit_id")).options(
         joinedload(Visit.organization), joinedload(Visit.year), selectinload(Visit.purposes)
     )
     if own_school:
@@ -95,16 +96,21 @@ def _visit_statement(full: bool, own_school: bool):
 def get_visit_or_404(visit_id: int, full: bool = False) -> Visit:
     """The visit if the current user may see it (as visible_visits()); 404 otherwise (another school's
     librarian too)."""
+    return load_visit(visit_id, full)[0]
+
+
+def load_visit(visit_id: int, full: bool = False) -> tuple[Visit, str | None]:
+    """get_visit_or_404, and the data stamp read with it (before anything else the page reads: mo_app/cache.py)."""
     school = own_school_id()
     params = {"visit_id": visit_id} if school is None else {"visit_id": visit_id, "school_id": school}
-    query = _visit_statement(full, school is not None)
-    visit = db.session.execute(query, params).unique().scalar_one_or_none()
-    if visit is None:
+    row = db.session.execute(_visit_statement(full, school is not None), params).unique().one_or_none()
+    if row is None:
         abort(404)
+    visit, stamp = row
     if visit.report is not None:
         # report.visit is this very object: no lazy load later (the caller may keep only the report)
         set_committed_value(visit.report, "visit", visit)
-    return visit
+    return visit, stamp
 
 
 def report_visible(visit: Visit) -> bool:
@@ -178,9 +184,8 @@ def _open_recs_statement():
     )
 
 
-def visit_page_context(visit: Visit) -> dict:
-    """Everything the visit page shows, in a fixed number of queries."""
-    # The school's librarians with their sign-ups for the year's courses and seminars: one query.
+def school_librarians(visit: Visit) -> dict:
+    """The visit's school's librarians with their sign-ups for the year's courses and seminars: one query."""
     rows = db.session.execute(
         _librarians_statement(), {"year_id": visit.year_id, "school_id": visit.organization_id}
     ).all()
@@ -192,6 +197,11 @@ def visit_page_context(visit: Visit) -> dict:
             regs_by_user[user.id] = []
         if reg is not None:
             regs_by_user[user.id].append(reg)
+    return {"librarians": librarians, "regs_by_user": regs_by_user}
+
+
+def earlier_visits(visit: Visit) -> list[Visit]:
+    """The school's other visits up to this one's date, latest first (with their purposes, year and report)."""
     earlier_query = (
         db.select(Visit)
         .where(Visit.organization_id == visit.organization_id, Visit.id != visit.id)
@@ -203,7 +213,12 @@ def visit_page_context(visit: Visit) -> dict:
     )
     if visit.date_start is not None:
         earlier_query = earlier_query.where(Visit.date_start <= visit.date_start)
-    earlier = db.session.scalars(earlier_query).all()
+    return db.session.scalars(earlier_query).all()
+
+
+def visit_page_context(visit: Visit) -> dict:
+    """Everything the visit page shows but its librarians and earlier visits (school_librarians,
+    earlier_visits: kept rendered by the route), in a fixed number of queries."""
     open_recs = db.session.scalars(
         _open_recs_statement(), {"school_id": visit.organization_id, "visit_id": visit.id}
     ).all()
@@ -220,9 +235,6 @@ def visit_page_context(visit: Visit) -> dict:
         "plan_text": lambda kind, start: PlanDate(kind, start).text(),
         "visit": visit,
         "report": report,
-        "librarians": librarians,
-        "regs_by_user": regs_by_user,
-        "earlier": earlier,
         "open_recs": open_recs,
         "all_purposes": purposes,
         "users": users,
@@ -627,11 +639,12 @@ def recommendation_tallies(school_id: int | None, status: str, overdue_only: boo
 
 
 def recommendations_page(school_id: int | None, status: str, overdue_only: bool, today: date,
-                         number: int, per_page: int) -> tuple[Slice, dict]:
+                         number: int, per_page: int, stamp: str | None = None) -> tuple[Slice, dict]:
     """Page `number` of the recommendations list (by deadline, those without one last, then by id) and the
     counters, in two queries: the ids of the page are picked in SQL along an index on the deadline; the
-    counts come from `recommendation_tallies`."""
-    tallies = recommendation_tallies(school_id, status, overdue_only, today)
+    counts come from `recommendation_tallies`, kept per data `stamp` (read before: mo_app/cache.py)."""
+    tallies = cached(stamp, ("visits.rec_tallies", school_id, status, overdue_only, today),
+                     lambda: recommendation_tallies(school_id, status, overdue_only, today), size=lambda _: 512)
     total, dated = tallies["total"], tallies["dated"]
     offset = (number - 1) * per_page
     ids = recommendations_query(school_id, status, overdue_only, today)
