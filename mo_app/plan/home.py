@@ -80,6 +80,13 @@ def _count(query):
     return db.select(func.count()).select_from(query.order_by(None).subquery()).scalar_subquery()
 
 
+def _listed_with_count(name: str, query) -> dict:
+    """{name: the first rows, name_count: how many in all} in one statement (`count(*) OVER ()`): for a list
+    whose query is costly to run twice (the new sign-ups scan the current year's registrations)."""
+    rows = db.session.execute(query.add_columns(func.count().over()).limit(LIST_LIMIT)).all()
+    return {name: [row[0] for row in rows], f"{name}_count": rows[0][1] if rows else 0}
+
+
 def _counts(**queries) -> dict[str, int]:
     """{name: count} of several queries in one statement."""
     names = list(queries)
@@ -123,12 +130,12 @@ def methodologist_home(user: User, now: date | None = None) -> dict:
         "today": now,
         "since": since,
         "events": _fills(_upcoming(now)),
-        "signups": list(db.session.scalars(signups_q.limit(LIST_LIMIT))),
+        **_listed_with_count("signups", signups_q),
         "requests": list(db.session.scalars(requests_q.limit(LIST_LIMIT))),
         "visits": list(db.session.scalars(visits_q.limit(LIST_LIMIT))),
         "drafts": list(db.session.scalars(drafts_q.limit(LIST_LIMIT))),
         "overdue": list(db.session.scalars(overdue_q.limit(LIST_LIMIT))),
-        **_counts(signups=signups_q, requests=requests_q, visits=visits_q, drafts=drafts_q, overdue=overdue_q),
+        **_counts(requests=requests_q, visits=visits_q, drafts=drafts_q, overdue=overdue_q),
     }
 
 
