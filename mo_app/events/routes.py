@@ -18,6 +18,7 @@ from ..models import ConsultationRequest, Event, Goal, Notice, Organization, Reg
 from ..models.base import utcnow
 from ..models.events import CONSULTATION_STATUSES, EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_WAITING
 from ..paging import page_of
+from ..plan.years import year_among
 from ..printing import pdf_response
 from ..web import is_htmx, methodologist_required, render, role_required, selected_year
 from . import bp, ics, services
@@ -114,19 +115,6 @@ def years_with_goals() -> list[SchoolYear]:
     return db.session.scalars(_years_statement()).unique().all()
 
 
-def _year_among(years: list) -> SchoolYear:
-    """selected_year() picked from the years already loaded for the year switch (no second query)."""
-    raw = request.args.get("year", "")
-    year = None
-    if raw.isdecimal():
-        year = next((y for y in years if y.start_year == int(raw)), None)
-    elif not raw:
-        year = min(years, key=lambda y: (not y.is_current, -y.start_year), default=None)
-    if year is None:
-        abort(404)
-    return year
-
-
 def url_pattern(endpoint: str, **values) -> str:
     """The URL of `endpoint` for any event as a `%`-pattern ("/events/%d/register"): one url_for a page,
     not one a row."""
@@ -141,7 +129,7 @@ def list_context() -> dict:
     Filters, plan order and paging run in SQL on (id, is past) pairs of the whole year; the 50 shown are read
     as plain columns with their venue, seats and my state in one more query (no ORM objects)."""
     years = years_with_goals()
-    year = _year_among(years)
+    year = year_among(years)
     flt = _filters()
     rows = services.list_rows(
         year, kind=flt["kind"], goal_id=flt["goal"], month=flt["month_first"], open_only=flt["open"],
