@@ -2,4 +2,4 @@
 
 from mo_app import create_app
 
-app = create_app()
+app = create_app(migrations=False)  # no `flask db` in a server: see create_app

@@ -32,9 +32,9 @@ def _count(conn, cursor, statement, parameters, context, executemany):
         g.bench_sql = g.get("bench_sql", 0) + 1
 
 
-def create_bench_app(config: dict | None = None) -> Flask:
+def create_bench_app(config: dict | None = None, migrations: bool = True) -> Flask:
     """create_app() plus the reference blueprint and the per-request statement counter."""
-    app = create_app(config)
+    app = create_app(config, migrations=migrations)
     app.register_blueprint(bp)
     with app.app_context():
         for engine in db.engines.values():

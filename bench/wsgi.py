@@ -2,4 +2,4 @@
 
 from .app import create_bench_app
 
-app = create_bench_app()
+app = create_bench_app(migrations=False)

@@ -10,7 +10,7 @@ from flask_talisman import Talisman
 
 from . import cache, dates
 from .config import ROOT, Config
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager
 
 CSP = {
     "default-src": "'self'",
@@ -24,8 +24,11 @@ CSP = {
 }
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app: configuration, extensions, blueprints, error pages, CLI."""
+def create_app(config: dict | None = None, migrations: bool = True) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error pages, CLI.
+
+    `migrations=False` (the WSGI servers: mo_app.serve, wsgi.py) leaves out Flask-Migrate and the `flask db`
+    commands: Alembic and what it imports would cost each worker ~10 MB it never uses."""
     cfg = Config()
     app = Flask(
         __name__,
@@ -40,7 +43,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.logger.setLevel(logging.INFO)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    if migrations:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app)
     limiter.init_app(app)

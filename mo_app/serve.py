@@ -1,16 +1,33 @@
 """`python -m mo_app.serve`: serve the app with waitress (what `make run` does)."""
 
+import ctypes
+import ctypes.util
 import os
 
 from waitress import serve
 
 from . import create_app
 
+M_ARENA_MAX = -8  # glibc's mallopt() parameter
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's malloc arenas before waitress starts its threads (unless MALLOC_ARENA_MAX says otherwise).
+
+    glibc gives threads that allocate at the same time arenas of their own (up to 8 per core), and memory
+    freed in one stays with it: under load, 8 threads kept ~10 MB more than 2 arenas do. The threads take
+    turns on the GIL anyway, so fewer arenas cost no speed."""
+    name = ctypes.util.find_library("c")
+    mallopt = getattr(ctypes.CDLL(name), "mallopt", None) if name else None
+    if mallopt is not None and "MALLOC_ARENA_MAX" not in os.environ:
+        mallopt(M_ARENA_MAX, arenas)
+
 
 def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
-    app = create_app()
+    limit_malloc_arenas()
+    app = create_app(migrations=False)
     print(f"\nМО библиотекарей: http://{host}:{port}/")
     print("Демо-входы: методист metodist / metodist; библиотекари aleksandrova, golubeva, patrakova, udachina,")
     print("            efremova, meshcheryakova, zhukova, kulkova — пароль demo. Остановить: Ctrl-C.\n", flush=True)

@@ -2,6 +2,8 @@
 
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -49,8 +51,24 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path):
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+            assert conn.execute(text("PRAGMA cache_size")).scalar() == -512  # KiB: the OS caches the file
     finally:
         engine.dispose()
+
+
+def test_served_app_leaves_out_the_migration_tooling(tmp_path):
+    """The WSGI entry (what gunicorn and waitress-serve load) builds the app without Flask-Migrate: a worker
+    does not carry Alembic. `flask db` (create_app's default) still has it: tests/test_migrations.py."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.sqlite3'}", "SECRET_KEY": "x" * 32,
+           "MO_INSTANCE_PATH": str(tmp_path / "instance")}
+    code = "import sys, wsgi; print(sorted(m for m in ('alembic', 'flask_migrate') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=config_module.ROOT, env=env, capture_output=True,
+                         text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"
+    code = "import mo_app; print('db' in mo_app.create_app().cli.commands)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=config_module.ROOT, env=env, capture_output=True,
+                         text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "True"
 
 
 def test_unexpected_error_gives_russian_500_page_and_fragment(app, client, f, login_as):
