@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.orm import contains_eager, joinedload
 
+from ..cache import cached, stamp_column
 from ..dates import month_name
 from ..exports import csv_response, xlsx_response
 from ..extensions import db
@@ -105,14 +106,16 @@ def _year_months(year) -> list[tuple[str, str]]:
 @lru_cache(maxsize=1)
 def _years_statement():
     return (
-        db.select(SchoolYear).outerjoin(SchoolYear.goals).options(contains_eager(SchoolYear.goals))
+        db.select(SchoolYear, stamp_column()).outerjoin(SchoolYear.goals).options(contains_eager(SchoolYear.goals))
         .order_by(SchoolYear.start_year.desc(), Goal.position)
     )
 
 
-def years_with_goals() -> list[SchoolYear]:
-    """all_years() with each year's goals (for the list's filter) in the same query."""
-    return db.session.scalars(_years_statement()).unique().all()
+def years_with_goals() -> tuple[list[SchoolYear], str | None]:
+    """all_years() with each year's goals (for the list's filter), and the data stamp (mo_app/cache.py), read
+    before anything else the page shows: one query."""
+    rows = db.session.execute(_years_statement()).unique().all()
+    return [year for year, _ in rows], (rows[0][1] if rows else None)
 
 
 def url_pattern(endpoint: str, **values) -> str:
@@ -127,27 +130,37 @@ def list_context() -> dict:
     """Everything /events shows: the year's events filtered, grouped by month, with seats and my state.
 
     Filters, plan order and paging run in SQL on (id, is past) pairs of the whole year; the 50 shown are read
-    as plain columns with their venue, seats and my state in one more query (no ORM objects)."""
-    years = years_with_goals()
+    as plain columns with their venue and seats in one more query (no ORM objects). That part is the same for
+    everyone: it is kept per data stamp (mo_app/cache.py) and today's date, unless the list is «мои»; a
+    librarian's own status on the shown events is one more query."""
+    years, stamp = years_with_goals()
     year = year_among(years)
     flt = _filters()
-    rows = services.list_rows(
-        year, kind=flt["kind"], goal_id=flt["goal"], month=flt["month_first"], open_only=flt["open"],
-        mine_of=current_user if flt["mine"] else None,
-    )
-    # 50 events a page, month headings kept; without ?page= the current year opens on its next events.
-    default = 1
-    if year.is_current and not flt["month_first"]:
-        upcoming = next((i for i, (_, past) in enumerate(rows) if not past), 0)
-        default = upcoming // PER_PAGE + 1
-    page = page_of(rows, per_page=PER_PAGE, default=default)
-    shown = services.shown_events([eid for eid, _ in page.items], current_user, year)
+    on = services.today()
+
+    def build():
+        rows = services.list_rows(
+            year, kind=flt["kind"], goal_id=flt["goal"], month=flt["month_first"], open_only=flt["open"],
+            mine_of=current_user if flt["mine"] else None,
+        )
+        # 50 events a page, month headings kept; without ?page= the current year opens on its next events.
+        default = 1
+        if year.is_current and not flt["month_first"]:
+            upcoming = next((i for i, (_, past) in enumerate(rows) if not past), 0)
+            default = upcoming // PER_PAGE + 1
+        page = page_of(rows, per_page=PER_PAGE, default=default)
+        return page, services.shown_events([eid for eid, _ in page.items], year)
+
+    key = ("events.list", year.id, flt["kind"], flt["goal"], flt["month_first"], flt["open"], on,
+           request.args.get("page", ""))
+    page, shown = cached(None if flt["mine"] else stamp, key, build, size=lambda v: 2000 * len(v[1]) + 10_000)
+    shown = services.with_my_states(shown, current_user)
     return {
         "year": year,
         "years": years,
         "filters": flt,
         "groups": services.group_by_month(shown, in_order=True),
-        "count": len(rows),
+        "count": page.total,
         "page": page,
         "kinds": EVENT_KINDS,
         "months": _year_months(year),

@@ -626,36 +626,48 @@ def list_rows(year, kind: str = "", goal_id: int | None = None, month: date | No
     return db.session.execute(stmt, params).all()
 
 
-@lru_cache(maxsize=2)
-def _shown_statement(librarian: bool):
-    """The shown events' columns with the venue's name and the seats (and the librarian's status with their
-    place in the waiting list), built once; bound parameters: ids, user_id."""
-    q = (
+@lru_cache(maxsize=1)
+def _shown_statement():
+    """The shown events' columns with the venue's name and the seats, built once; bound parameter: ids."""
+    return (
         db.select(Event.id, Event.kind, Event.title, Event.status, Event.date_kind, Event.date_start,
                   Event.date_end, Event.date_time, Event.capacity, Event.is_open, Event.signup_deadline,
                   Organization.short_name, _seat_count(REG_REGISTERED), _seat_count(REG_WAITING))
         .outerjoin(Organization, Organization.id == Event.venue_id)
         .where(Event.id.in_(db.bindparam("ids", expanding=True)))
     )
-    if librarian:  # as my_states()
-        mine = db.aliased(Registration, name="mine")
-        q = q.add_columns(mine.status, _ahead_of(mine)).outerjoin(
-            mine, db.and_(mine.event_id == Event.id, mine.user_id == db.bindparam("user_id"))
-        )
-    return q
+
+
+@lru_cache(maxsize=1)
+def _mine_statement():
+    """A librarian's (`user_id`) registrations of the events `ids` with the number of people ahead of each in
+    its waiting list (as my_states()), as plain columns; built once."""
+    return (
+        db.select(Registration.event_id, Registration.status, _ahead_of(Registration))
+        .where(Registration.user_id == db.bindparam("user_id"),
+               Registration.event_id.in_(db.bindparam("ids", expanding=True)))
+    )
+
+
+@dataclass(frozen=True)
+class YearFlags:
+    """What signup_refusal() reads of an event's year, without holding the ORM object."""
+
+    is_archive: bool
 
 
 class ListedEvent:
     """An event as a row of the list shows it, read as plain columns (no ORM object): what the template
-    draws, and what `signup_refusal`/`self_cancel_refusal`/`group_by_month` read."""
+    draws, and what `signup_refusal`/`self_cancel_refusal`/`group_by_month` read. The same for everyone
+    (the list keeps them in the fragment cache), but `my_status`/`my_position`: see `seen_by`."""
 
     __slots__ = ("id", "kind", "kind_label", "title", "display_title", "status", "plan_date", "date_text",
                  "is_open", "signup_deadline", "year", "venue_name", "seats", "seats_text", "my_status",
                  "my_position", "refusal", "cancel_refusal")
 
-    def __init__(self, row, year, on: date):
+    def __init__(self, row, year: YearFlags, on: date):
         (self.id, self.kind, self.title, self.status, kind, start, end, at, capacity, self.is_open,
-         self.signup_deadline, self.venue_name, registered, waiting) = row[:14]
+         self.signup_deadline, self.venue_name, registered, waiting) = row
         self.kind_label = EVENT_KINDS.get(self.kind, self.kind)
         self.display_title = self.title or self.kind_label
         self.plan_date = PlanDate(kind, start, end, at)
@@ -663,22 +675,39 @@ class ListedEvent:
         self.year = year
         self.seats = Seats(capacity, int(registered or 0), int(waiting or 0))
         self.seats_text = seats_text(self.seats)
-        self.my_status = row[14] if len(row) > 14 else None
-        self.my_position = (row[15] or 0) + 1 if self.my_status == REG_WAITING else None
+        self.my_status = None
+        self.my_position = None
         self.refusal = signup_refusal(self, on)
         self.cancel_refusal = self_cancel_refusal(self, on)
 
+    def seen_by(self, status: str, n_ahead: int | None) -> ListedEvent:
+        """A copy with a librarian's registration status and waiting-list place (this one stays shared)."""
+        mine = ListedEvent.__new__(ListedEvent)
+        for name in ListedEvent.__slots__:
+            setattr(mine, name, getattr(self, name))
+        mine.my_status = status
+        mine.my_position = (n_ahead or 0) + 1 if status == REG_WAITING else None
+        return mine
 
-def shown_events(ids: list[int], user: User, year) -> list[ListedEvent]:
-    """The events `ids` of `year` (in that order) as list rows with seats, refusals and the user's status
-    and waiting-list place (as `my_states`): one query."""
-    librarian = bool(getattr(user, "is_librarian", False))
-    params = {"ids": ids}
-    if librarian:
-        params["user_id"] = user.id
+
+def shown_events(ids: list[int], year) -> list[ListedEvent]:
+    """The events `ids` of `year` (in that order) as list rows with seats and refusals, as everyone sees them
+    (`with_my_states` adds a librarian's own): one query."""
     on = today()
-    by_id = {row[0]: ListedEvent(row, year, on) for row in db.session.execute(_shown_statement(librarian), params)}
+    flags = YearFlags(bool(year.is_archive))
+    by_id = {row[0]: ListedEvent(row, flags, on) for row in db.session.execute(_shown_statement(), {"ids": ids})}
     return [by_id[i] for i in ids if i in by_id]
+
+
+def with_my_states(events: list[ListedEvent], user: User) -> list[ListedEvent]:
+    """`events` as `user` sees them: a librarian's status and waiting-list place on the ones they signed up
+    for (one query, even for an empty page: a page's statements do not depend on its rows); anyone else sees
+    them as they are."""
+    if not getattr(user, "is_librarian", False):
+        return events
+    mine = {event_id: (status, n_ahead) for event_id, status, n_ahead in db.session.execute(
+        _mine_statement(), {"user_id": user.id, "ids": [ev.id for ev in events]})}
+    return [ev.seen_by(*mine[ev.id]) if ev.id in mine else ev for ev in events]
 
 
 @lru_cache(maxsize=1)
