@@ -23,6 +23,7 @@ end
 response = function(status, headers, body)
   local key = tostring(status)
   statuses[key] = (statuses[key] or 0) + 1
+  if answered then answered(status) end
 end
 done = function(summary, latency, requests)
   local agg = {}
@@ -56,14 +57,18 @@ wrk.headers["User-Agent"] = {_lua_str(USER_AGENT)}
 
 def alternate_script(sessions: list[Session], do_path: str, undo_path: str, threads: int = CONNECTIONS) -> str:
     """POST do/undo in turn (htmx headers, CSRF). Run it with one connection per thread: each thread owns its
-    share of the users, so one user's sign-up and cancel never overlap."""
+    share of the users, so one user's sign-up and cancel never overlap. Each user's next action follows from
+    the answer to their last one, not from a count of calls: wrk calls request() once more than it sends (on
+    the first thread, to check the script), which put one user out of step (one 404 a run); and a request
+    still queued from an earlier run can land after the clean start (a 409 «already signed up» says so: the
+    user is signed up, so next comes the cancel)."""
     users = ",\n".join(
         f"{{cookie={_lua_str(s.cookie)}, token={_lua_str(s.csrf)}}}" for s in sessions
     )
     return _COMMON + f"""
 local users = {{ {users} }}
 local do_path, undo_path = {_lua_str(do_path)}, {_lua_str(undo_path)}
-local mine, n = {{}}, 0
+local mine, n, signed_up, last, last_path = {{}}, 0, {{}}, nil, nil
 init = function(args)
   for i, u in ipairs(users) do
     if (i - 1) % {threads} == tid - 1 then table.insert(mine, u) end
@@ -71,11 +76,16 @@ init = function(args)
 end
 request = function()
   local u = mine[(n % #mine) + 1]
-  local path = (math.floor(n / #mine) % 2 == 0) and do_path or undo_path
   n = n + 1
+  last = u
+  local path = signed_up[u] and undo_path or do_path
+  last_path = path
   return wrk.format("POST", path, {{
     ["Cookie"] = u.cookie, ["X-CSRFToken"] = u.token, ["HX-Request"] = "true",
     ["User-Agent"] = {_lua_str(USER_AGENT)}, ["Content-Type"] = "application/x-www-form-urlencoded"}}, "")
+end
+answered = function(status)  -- 404: there was nothing to cancel; 409: already signed up
+  if last and (status < 400 or status == 404 or status == 409) then signed_up[last] = (last_path == do_path) end
 end
 """
 
