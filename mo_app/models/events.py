@@ -107,6 +107,7 @@ class Registration(db.Model):
     __table_args__ = (
         UniqueConstraint("event_id", "user_id"),
         Index("ix_registration_event_status", "event_id", "status"),
+        Index("ix_registration_created_at", "created_at"),  # the methodologist's desk: sign-ups since last login
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
