@@ -107,20 +107,26 @@ def _schools():
     ).all()
 
 
-def _school_options(stamp: str | None) -> tuple[tuple[int, str], ...]:
-    """(id, short name) of the active schools, for a filter's school select: a city has 700 of them, so they
-    are read as plain rows (not ORM objects), kept per data stamp (mo_app/cache.py), and the template loops
-    over the tuples."""
+def school_options(stamp: str | None, selected: int | None) -> Markup:
+    """The `<option>`s of the active schools for a filter's school select, `selected` marked.
+
+    A city has 700 schools: the options are rendered once per data stamp (mo_app/cache.py; nothing per user
+    in them) and the selected one is marked in the kept text, so a request costs neither the query nor the
+    loop. Empty when there is no active school."""
+    html = cached(stamp, ("visits.school_options",), _render_school_options)
+    if selected is not None:
+        html = html.replace(f'<option value="{selected}">', f'<option value="{selected}" selected>', 1)
+    return Markup(html)  # noqa: S704 - the output of an autoescaped template
+
+
+def _render_school_options() -> str:
     org = Organization.__table__
-
-    def build():
-        return tuple(tuple(row) for row in db.session.execute(
-            db.select(org.c.id, org.c.short_name)
-            .where(org.c.kind == "school", org.c.is_active.is_(True))
-            .order_by(org.c.short_name)
-        ))
-
-    return cached(stamp, ("visits.school_options",), build, size=lambda rows: 64 + 160 * len(rows))
+    schools = db.session.execute(
+        db.select(org.c.id, org.c.short_name)
+        .where(org.c.kind == "school", org.c.is_active.is_(True))
+        .order_by(org.c.short_name)
+    ).all()
+    return render_template("visits/_school_options.html", schools=schools)
 
 
 def _year_purposes(year_id: int) -> list[VisitPurpose]:
@@ -313,8 +319,9 @@ def list_visits():
     body = cached(stamp, key, lambda: render_template("visits/_list.html", **_list_context(year, args)))
     return render(
         "visits/list.html", fragment="visits/_list_body.html", body=Markup(body),  # noqa: S704 - autoescaped
-        year=year, years=years, args=args, schools=_school_options(stamp) if own is None else (),
-        selected_school=_number(args["school"]), purposes=_year_purposes(year.id), statuses=VISIT_STATUSES,
+        year=year, years=years, args=args,
+        school_options=school_options(stamp, _number(args["school"])) if own is None else "",
+        purposes=_year_purposes(year.id), statuses=VISIT_STATUSES,
         months=services.month_choices(year.start_year),
     )
 
@@ -775,7 +782,7 @@ def recommendations():
     return render(
         "visits/recommendations.html", fragment="visits/_recommendations.html", page=page, today=today,
         rec_status=status, overdue_only=overdue_only, school_id=school_id,
-        schools=_school_options(stamp) if own is None else (), counts=counts, statuses=REC_STATUSES,
+        school_options=school_options(stamp, school_id) if own is None else "", counts=counts, statuses=REC_STATUSES,
     )
 
 
