@@ -798,15 +798,10 @@ def _rec_row(rec: Recommendation, status: int = 200, message: str | None = None,
     """The recommendation's row (htmx; without htmx a page with the row, for a form with errors), or back to
     the list with a flash message."""
     if is_htmx() or status >= 400:
-        rec = db.session.scalar(
-            db.select(Recommendation).where(Recommendation.id == rec.id).options(
-                joinedload(Recommendation.organization),
-                joinedload(Recommendation.report).joinedload(VisitReport.visit),
-            )
-        )
+        row = services.listed_rec(rec.id)
         if is_htmx():
-            return render_template("visits/_rec_rows.html", recs=[rec], today=date.today(), **forms), status
-        return render_template("visits/rec_one.html", rec=rec, today=date.today(), **forms), status
+            return render_template("visits/_rec_rows.html", recs=[row], today=date.today(), **forms), status
+        return render_template("visits/rec_one.html", rec=row, today=date.today(), **forms), status
     if message:
         flash(message, "success")
     return redirect(request.referrer if _local(request.referrer) else url_for("visits.recommendations"), code=303)
