@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func
@@ -405,9 +415,17 @@ def _visit_forms(visit: Visit) -> dict:
 
 
 def _show(visit: Visit, status: int = 200, stamp: str | None = None, **overrides):
-    """The visit page. Its librarians and earlier visits (no form in them) are kept rendered per data `stamp`
-    when the caller read one before any data (mo_app/cache.py); without it they are drawn afresh."""
+    """The visit page. Its librarians, earlier visits, history and a final report's document (no form in
+    them) are kept rendered per data `stamp` when the caller read one before any data (mo_app/cache.py);
+    without it they are drawn afresh."""
     ctx = services.visit_page_context(visit)
+    report = ctx["report"]
+    ctx["history_html"] = Markup(cached(  # noqa: S704 - the output of an autoescaped template
+        stamp, ("visits.history", visit.id, current_user.is_methodologist, request.script_root),
+        lambda: render_template("visits/_history.html", **services.visit_history(visit, report)),
+    ))
+    if report is not None and report.status == "final":
+        ctx["doc_html"] = cached(stamp, ("visits.report_doc", report.id), lambda: _report_doc_html(report))
     ctx["school_html"] = Markup(cached(  # noqa: S704 - the output of an autoescaped template
         stamp, ("visits.librarians", visit.organization_id, visit.year_id),
         lambda: render_template("visits/_librarians.html", **services.school_librarians(visit)),
@@ -422,6 +440,12 @@ def _show(visit: Visit, status: int = 200, stamp: str | None = None, **overrides
         ctx.update(forms)
     ctx.update(overrides)
     return render("visits/show.html", status=status, **ctx)
+
+
+def _report_doc_html(report: VisitReport) -> Markup:
+    """A final report's document as the page shows it (the macro of the print view)."""
+    macro = get_template_attribute("visits/_report_doc.html", "report_doc")
+    return macro(services.report_doc(report), current_app.config["ASSOCIATION_NAME"])
 
 
 @bp.route("/visits/<int:visit_id>")
@@ -642,8 +666,6 @@ def _printable(visit_id: int) -> VisitReport:
 
 
 def _print_ctx(docs: list[dict], title: str) -> dict:
-    from flask import current_app
-
     return {"docs": docs, "title": title, "association": current_app.config["ASSOCIATION_NAME"]}
 
 
@@ -746,8 +768,6 @@ def register_pdf():
     """The visits register (журнал посещений) for a period, as PDF."""
     start, end = _register_period()
     rows = _register_table(_register_rows(start, end))
-    from flask import current_app
-
     return pdf_response("visits/print_register.html", "Журнал посещений.pdf", rows=rows, header=REGISTER_HEADER,
                         start=start, end=end, association=current_app.config["ASSOCIATION_NAME"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
-from flask import abort, current_app
+from flask import abort
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -78,14 +78,14 @@ def _visit_statement(full: bool, own_school: bool):
     if own_school:
         query = query.where(Visit.organization_id == db.bindparam("school_id"))
     if full:
+        # What the visit page draws on every request. Its history (visit_history) and a final report's
+        # document (report_doc: the items and recommendations) are kept rendered per data stamp, so they are
+        # read only when drawn: the draft form and printing load the report's items and recommendations lazily
+        # (one query each).
         return query.options(
             joinedload(Visit.created_by),
-            selectinload(Visit.date_changes).joinedload(VisitDateChange.changed_by),
             joinedload(Visit.report).options(
                 joinedload(VisitReport.updated_by),
-                joinedload(VisitReport.items),
-                selectinload(VisitReport.recommendations),
-                selectinload(VisitReport.versions).joinedload(ReportVersion.created_by),
                 joinedload(VisitReport.finalised_by),
                 joinedload(VisitReport.acknowledged_by),
             ),
@@ -211,9 +211,30 @@ def earlier_visits(visit: Visit) -> list[Visit]:
     return db.session.scalars(earlier_query).all()
 
 
+def visit_history(visit: Visit, report: VisitReport | None) -> dict:
+    """What the visit page's «История» lists: the visit's date changes and its (visible) `report`'s kept
+    versions, each with who made it (two queries), and the names of who planned the visit and last saved the
+    report."""
+    date_changes = db.session.scalars(
+        db.select(VisitDateChange).where(VisitDateChange.visit_id == visit.id)
+        .options(joinedload(VisitDateChange.changed_by))
+        .order_by(VisitDateChange.changed_at, VisitDateChange.id)
+    ).all()
+    versions = []
+    if report is not None:
+        versions = db.session.scalars(
+            db.select(ReportVersion).where(ReportVersion.report_id == report.id)
+            .options(joinedload(ReportVersion.created_by))
+            .order_by(ReportVersion.number)
+        ).all()
+    return {"visit": visit, "report": report, "date_changes": date_changes, "versions": versions,
+            "users": _user_names(visit), "plan_text": lambda kind, start: PlanDate(kind, start).text()}
+
+
 def visit_page_context(visit: Visit) -> dict:
-    """Everything the visit page shows but its librarians and earlier visits (school_librarians,
-    earlier_visits: kept rendered by the route), in a fixed number of queries."""
+    """Everything the visit page shows but its librarians, earlier visits, history and a final report's
+    document (school_librarians, earlier_visits, visit_history, report_doc: kept rendered by the route), in a
+    fixed number of queries."""
     report = visit.report if report_visible(visit) else None
     shown_report_id = report.id if report is not None and report.status == "final" else None
     rows = listed_recs(_visit_recs_statement(), {
@@ -225,17 +246,12 @@ def visit_page_context(visit: Visit) -> dict:
         purposes = db.session.scalars(
             db.select(VisitPurpose).where(VisitPurpose.year_id == visit.year_id).order_by(VisitPurpose.position)
         ).all()
-    users = _user_names(visit)
     return {
-        "doc": report_doc(report) if report is not None and report.status == "final" else None,
-        "association": current_app.config["ASSOCIATION_NAME"],
-        "plan_text": lambda kind, start: PlanDate(kind, start).text(),
         "visit": visit,
         "report": report,
         "report_recs": report_recs,
         "open_recs": [r for r in rows if r.report_id != shown_report_id],
         "all_purposes": purposes,
-        "users": users,
         "methods": VISIT_METHODS,
         "results": CHECK_RESULTS,
         "today": date.today(),
