@@ -10,15 +10,17 @@ from datetime import date, timedelta
 import pytest
 from flask import render_template, url_for
 from flask_login import login_user
+from markupsafe import escape
 
-from mo_app.dates import PlanDate
+from mo_app.dates import PlanDate, local_datetime, short_date
 from mo_app.extensions import db
-from mo_app.models import Recommendation, Visit, VisitReport, VisitTarget
+from mo_app.models import Recommendation, ReportVersion, Visit, VisitDateChange, VisitReport, VisitTarget
+from mo_app.models.base import utcnow
 from mo_app.visits import routes, services
 from mo_app.visits.services import ACTIVE_REC_STATUSES
 
 from .conftest import htmx
-from .visits_helpers import visit_with_report
+from .visits_helpers import count_queries, visit_with_report
 
 TODAY = date.today()
 
@@ -389,3 +391,144 @@ def test_kept_visit_page_sections_see_a_change(client, f, login_as, planner):
     login_as(lib)  # the same sections for the school's librarian
     mine = client.get(f"/visits/{held.id}").get_data(as_text=True)
     assert "Семинар о каталогах" in mine and f'href="/visits/{earlier.id}"' in mine
+
+
+def test_school_options_are_kept_rendered_once_for_every_selection(app, client, f, login_as, recs):
+    """The filter's 700 options are rendered once per data stamp, one kept text for all selections (the
+    selected one is marked in a copy); a renamed or added school shows on the next request."""
+    from mo_app.cache import fragments
+
+    login_as(f.methodologist())
+    client.get(f"/recommendations?school={recs['b'].id}")
+    with count_queries() as seen:
+        text = client.get(f"/recommendations?school={recs['a'].id}").get_data(as_text=True)
+    assert not [s for s in seen if re.search(r"FROM organization\s+WHERE organization.kind", s)]  # no options query
+    options = text[text.index('<select name="school">'):text.index("</select>", text.index('<select name="school">'))]
+    assert f'<option value="{recs["a"].id}" selected>ГБОУ №79</option>' in options
+    assert options.count(" selected") == 1
+    kept = [v for k, (v, _) in fragments()._items.items() if k == ("visits.school_options",)]
+    assert len(kept) == 1 and isinstance(kept[0], str) and " selected" not in kept[0]
+    _commit_elsewhere("UPDATE organization SET short_name = 'ГБОУ №79 (лицей)' WHERE id = :id", id=recs["a"].id)
+    text = client.get(f"/recommendations?school={recs['a'].id}").get_data(as_text=True)
+    assert f'<option value="{recs["a"].id}" selected>ГБОУ №79 (лицей)</option>' in text
+    new = f.school("7")
+    text = client.get(f"/visits/list?school={new.id}").get_data(as_text=True)
+    assert f'<option value="{new.id}" selected>ГБОУ №7</option>' in text
+
+
+def _rec_row_expected(rec: Recommendation, role: str) -> list[str]:
+    """What a recommendation's row shows, read from the ORM object (as the row was drawn before)."""
+    overdue = rec.deadline and rec.deadline < TODAY and rec.status != "done"
+    bits = [f'<tr id="rec-{rec.id}" class="rec-row status-{rec.status}{" is-overdue" if overdue else ""}">',
+            f"<td>{escape(rec.organization.short_name)}</td>", f'<span class="text">{escape(rec.text)}</span>',
+            f'<a href="/visits/{rec.report.visit_id}">посещение: {rec.report.visit.plan_date.text()}</a>',
+            f">{rec.status_label}</span>", f"<td>{escape(rec.responsible or '')}</td>"]
+    if not rec.deadline:
+        bits.append("<td>—</td>")
+    elif overdue:
+        bits.append(f'<span class="overdue" title="Срок прошёл">{short_date(rec.deadline)}</span><br>'
+                    '<small class="overdue">просрочено</small>')
+    else:
+        bits.append(f"<span>{short_date(rec.deadline)}</span>")
+    if rec.librarian_comment:
+        bits.append(f'Библиотекарь: <span class="text">{escape(rec.librarian_comment)}</span> '
+                    f"({local_datetime(rec.reported_at)})")
+    if rec.review_note:
+        bits.append(f'Методист: <span class="text">{escape(rec.review_note)}</span>')
+    forms = {"done": role == "librarian" and rec.status in ("open", "returned"),
+             "accept": role == "methodologist" and rec.status != "done",
+             "return": role == "methodologist" and rec.status == "reported"}
+    for action, shown in forms.items():
+        bits.append((f'hx-post="/recommendations/{rec.id}/{action}"', shown))
+    return bits
+
+
+def test_recommendation_rows_show_the_same_in_each_role_and_status(client, f, login_as, recs):
+    """The rows are read as plain columns (services.ListedRec): every status, with and without a deadline, a
+    comment or a note, shows its school, visit, deadline, state and the role's forms, the same on the list, on
+    the visit page and in the htmx reply."""
+    for rec in db.session.scalars(db.select(Recommendation)):
+        if rec.status in ("reported", "done"):
+            rec.librarian_comment, rec.reported_at = f"Сделано <{rec.id}> & всё", utcnow()
+        if rec.status == "returned":
+            rec.review_note = f"Ещё нет <b>{rec.id}</b>"
+    db.session.commit()
+    shown = db.session.scalars(db.select(Recommendation).join(Recommendation.report).where(
+        VisitReport.status == "final", Recommendation.organization_id == recs["a"].id)).all()
+    assert {r.status for r in shown} == {"open", "reported", "done", "returned"}
+    assert {r.deadline is None for r in shown} == {True, False}
+    for role, user in (("methodologist", f.methodologist()), ("librarian", f.librarian(recs["a"]))):
+        login_as(user)
+        listed = client.get("/recommendations?status=all").get_data(as_text=True)
+        for rec in shown:
+            row = _row(listed, rec.id)
+            for bit in _rec_row_expected(rec, role):
+                if isinstance(bit, tuple):
+                    assert (bit[0] in row) == bit[1], (role, rec.status, bit)
+                else:
+                    assert bit in row, (role, rec.status, bit)
+            if rec.status in ACTIVE_REC_STATUSES:  # the visit page lists its report's rows and the open ones
+                page = client.get(f"/visits/{rec.report.visit_id}").get_data(as_text=True)
+                assert _row(page, rec.id) == row
+    login_as(f.methodologist())
+    rec = next(r for r in shown if r.status == "open")
+    reply = client.post(f"/recommendations/{rec.id}/accept", headers=htmx()).get_data(as_text=True)
+    assert "<html" not in reply and ">Выполнена</span>" in reply
+    assert _row(reply, rec.id) == _row(client.get("/recommendations?status=all").get_data(as_text=True), rec.id)
+
+
+def test_visit_page_reads_few_statements_when_its_sections_are_kept(client, f, login_as):
+    """A kept visit page reads the visit, its purposes, the recommendations (one plain query) and the year's
+    purposes: not the report's items, recommendations, versions or the date changes, however many there are."""
+    metodist = f.methodologist()
+    login_as(metodist)
+    school = f.school()
+    f.librarian(school)
+    visit = visit_with_report(f, school, recs=3, by=metodist)
+    for n in range(1, 4):
+        db.session.add(VisitDateChange(visit_id=visit.id, old_kind="month", old_start=date(2026, 9, 1), new_kind="day",
+                                       new_start=date(2026, 10, n), reason=f"перенос {n}", changed_by_id=metodist.id))
+        db.session.add(ReportVersion(report_id=visit.report.id, number=n, data={"finalised_at": f"{n} сентября"},
+                                     created_by_id=metodist.id, reason=f"правка {n}"))
+    db.session.commit()
+    first = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    with count_queries() as seen:
+        again = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    token = re.compile(r"[\w.-]{60,}")  # the CSRF tokens (signed with the time)
+    assert token.sub("", again) == token.sub("", first)
+    assert len(seen) <= 6, "\n".join(seen)  # with the login's user load
+    read = " ".join(seen)
+    for table in ("report_check_item", "report_version", "visit_date_change", "FROM recommendation WHERE"):
+        assert table not in read, table
+    assert "перенос 3" in again and "Версия 3 справки (завершена 3 сентября)" in again
+
+
+def test_kept_history_and_report_document_see_a_change_and_keep_roles_apart(client, f, login_as):
+    """The visit page's history and the report's document are kept per data stamp (and role for the history):
+    a change committed anywhere shows on the next request; a librarian never gets the methodologist's links."""
+    metodist = f.methodologist()
+    school = f.school()
+    lib = f.librarian(school)
+    visit = visit_with_report(f, school, recs=2, by=metodist)
+    db.session.add(ReportVersion(report_id=visit.report.id, number=1, data={"finalised_at": "1 сентября"},
+                                 created_by_id=metodist.id, reason="опечатка"))
+    db.session.commit()
+    login_as(metodist)
+    page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert f'href="/visits/{visit.id}/versions/1"' in page and "Рекомендация №2" in page
+    item = visit.report.items[0]
+    _commit_elsewhere("UPDATE report_check_item SET remark = 'Замечание из другой вкладки' WHERE id = :id", id=item.id)
+    _commit_elsewhere("UPDATE recommendation SET text = 'Новый текст' WHERE report_id = :id AND position = 2",
+                      id=visit.report.id)
+    _commit_elsewhere("INSERT INTO visit_date_change (visit_id, old_kind, old_start, new_kind, new_start, reason, "
+                      "changed_at) VALUES (:id, 'month', '2026-09-01', 'day', '2026-10-14', 'карантин', "
+                      "'2026-09-20 10:00:00')", id=visit.id)
+    page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    doc = page[page.index('<div class="report-screen">'):page.index('<section class="visit-history">')]
+    assert "Замечание из другой вкладки" in doc and "Новый текст" in doc and "Рекомендация №2" not in doc
+    assert "— карантин" in page
+    login_as(lib)
+    mine = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert "Версия 1 справки" in mine and "/versions/1" not in mine and "Замечание из другой вкладки" in mine
+    login_as(metodist)
+    assert f'href="/visits/{visit.id}/versions/1"' in client.get(f"/visits/{visit.id}").get_data(as_text=True)

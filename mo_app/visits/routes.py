@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func
@@ -107,20 +117,26 @@ def _schools():
     ).all()
 
 
-def _school_options(stamp: str | None) -> tuple[tuple[int, str], ...]:
-    """(id, short name) of the active schools, for a filter's school select: a city has 700 of them, so they
-    are read as plain rows (not ORM objects), kept per data stamp (mo_app/cache.py), and the template loops
-    over the tuples."""
+def school_options(stamp: str | None, selected: int | None) -> Markup:
+    """The `<option>`s of the active schools for a filter's school select, `selected` marked.
+
+    A city has 700 schools: the options are rendered once per data stamp (mo_app/cache.py; nothing per user
+    in them) and the selected one is marked in the kept text, so a request costs neither the query nor the
+    loop. Empty when there is no active school."""
+    html = cached(stamp, ("visits.school_options",), _render_school_options)
+    if selected is not None:
+        html = html.replace(f'<option value="{selected}">', f'<option value="{selected}" selected>', 1)
+    return Markup(html)  # noqa: S704 - the output of an autoescaped template
+
+
+def _render_school_options() -> str:
     org = Organization.__table__
-
-    def build():
-        return tuple(tuple(row) for row in db.session.execute(
-            db.select(org.c.id, org.c.short_name)
-            .where(org.c.kind == "school", org.c.is_active.is_(True))
-            .order_by(org.c.short_name)
-        ))
-
-    return cached(stamp, ("visits.school_options",), build, size=lambda rows: 64 + 160 * len(rows))
+    schools = db.session.execute(
+        db.select(org.c.id, org.c.short_name)
+        .where(org.c.kind == "school", org.c.is_active.is_(True))
+        .order_by(org.c.short_name)
+    ).all()
+    return render_template("visits/_school_options.html", schools=schools)
 
 
 def _year_purposes(year_id: int) -> list[VisitPurpose]:
@@ -313,8 +329,9 @@ def list_visits():
     body = cached(stamp, key, lambda: render_template("visits/_list.html", **_list_context(year, args)))
     return render(
         "visits/list.html", fragment="visits/_list_body.html", body=Markup(body),  # noqa: S704 - autoescaped
-        year=year, years=years, args=args, schools=_school_options(stamp) if own is None else (),
-        selected_school=_number(args["school"]), purposes=_year_purposes(year.id), statuses=VISIT_STATUSES,
+        year=year, years=years, args=args,
+        school_options=school_options(stamp, _number(args["school"])) if own is None else "",
+        purposes=_year_purposes(year.id), statuses=VISIT_STATUSES,
         months=services.month_choices(year.start_year),
     )
 
@@ -398,9 +415,17 @@ def _visit_forms(visit: Visit) -> dict:
 
 
 def _show(visit: Visit, status: int = 200, stamp: str | None = None, **overrides):
-    """The visit page. Its librarians and earlier visits (no form in them) are kept rendered per data `stamp`
-    when the caller read one before any data (mo_app/cache.py); without it they are drawn afresh."""
+    """The visit page. Its librarians, earlier visits, history and a final report's document (no form in
+    them) are kept rendered per data `stamp` when the caller read one before any data (mo_app/cache.py);
+    without it they are drawn afresh."""
     ctx = services.visit_page_context(visit)
+    report = ctx["report"]
+    ctx["history_html"] = Markup(cached(  # noqa: S704 - the output of an autoescaped template
+        stamp, ("visits.history", visit.id, current_user.is_methodologist, request.script_root),
+        lambda: render_template("visits/_history.html", **services.visit_history(visit, report)),
+    ))
+    if report is not None and report.status == "final":
+        ctx["doc_html"] = cached(stamp, ("visits.report_doc", report.id), lambda: _report_doc_html(report))
     ctx["school_html"] = Markup(cached(  # noqa: S704 - the output of an autoescaped template
         stamp, ("visits.librarians", visit.organization_id, visit.year_id),
         lambda: render_template("visits/_librarians.html", **services.school_librarians(visit)),
@@ -415,6 +440,12 @@ def _show(visit: Visit, status: int = 200, stamp: str | None = None, **overrides
         ctx.update(forms)
     ctx.update(overrides)
     return render("visits/show.html", status=status, **ctx)
+
+
+def _report_doc_html(report: VisitReport) -> Markup:
+    """A final report's document as the page shows it (the macro of the print view)."""
+    macro = get_template_attribute("visits/_report_doc.html", "report_doc")
+    return macro(services.report_doc(report), current_app.config["ASSOCIATION_NAME"])
 
 
 @bp.route("/visits/<int:visit_id>")
@@ -635,8 +666,6 @@ def _printable(visit_id: int) -> VisitReport:
 
 
 def _print_ctx(docs: list[dict], title: str) -> dict:
-    from flask import current_app
-
     return {"docs": docs, "title": title, "association": current_app.config["ASSOCIATION_NAME"]}
 
 
@@ -739,8 +768,6 @@ def register_pdf():
     """The visits register (журнал посещений) for a period, as PDF."""
     start, end = _register_period()
     rows = _register_table(_register_rows(start, end))
-    from flask import current_app
-
     return pdf_response("visits/print_register.html", "Журнал посещений.pdf", rows=rows, header=REGISTER_HEADER,
                         start=start, end=end, association=current_app.config["ASSOCIATION_NAME"])
 
@@ -775,7 +802,7 @@ def recommendations():
     return render(
         "visits/recommendations.html", fragment="visits/_recommendations.html", page=page, today=today,
         rec_status=status, overdue_only=overdue_only, school_id=school_id,
-        schools=_school_options(stamp) if own is None else (), counts=counts, statuses=REC_STATUSES,
+        school_options=school_options(stamp, school_id) if own is None else "", counts=counts, statuses=REC_STATUSES,
     )
 
 
@@ -791,15 +818,10 @@ def _rec_row(rec: Recommendation, status: int = 200, message: str | None = None,
     """The recommendation's row (htmx; without htmx a page with the row, for a form with errors), or back to
     the list with a flash message."""
     if is_htmx() or status >= 400:
-        rec = db.session.scalar(
-            db.select(Recommendation).where(Recommendation.id == rec.id).options(
-                joinedload(Recommendation.organization),
-                joinedload(Recommendation.report).joinedload(VisitReport.visit),
-            )
-        )
+        row = services.listed_rec(rec.id)
         if is_htmx():
-            return render_template("visits/_rec_rows.html", recs=[rec], today=date.today(), **forms), status
-        return render_template("visits/rec_one.html", rec=rec, today=date.today(), **forms), status
+            return render_template("visits/_rec_rows.html", recs=[row], today=date.today(), **forms), status
+        return render_template("visits/rec_one.html", rec=row, today=date.today(), **forms), status
     if message:
         flash(message, "success")
     return redirect(request.referrer if _local(request.referrer) else url_for("visits.recommendations"), code=303)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
-from flask import abort, current_app
+from flask import abort
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..models.events import REG_CANCELLED
-from ..models.visits import CHECK_RESULTS, VISIT_METHODS
+from ..models.visits import CHECK_RESULTS, REC_STATUSES, VISIT_METHODS
 from ..paging import Slice
 
 ACTIVE_REC_STATUSES = ("open", "reported", "returned")
@@ -78,14 +78,14 @@ def _visit_statement(full: bool, own_school: bool):
     if own_school:
         query = query.where(Visit.organization_id == db.bindparam("school_id"))
     if full:
+        # What the visit page draws on every request. Its history (visit_history) and a final report's
+        # document (report_doc: the items and recommendations) are kept rendered per data stamp, so they are
+        # read only when drawn: the draft form and printing load the report's items and recommendations lazily
+        # (one query each).
         return query.options(
             joinedload(Visit.created_by),
-            selectinload(Visit.date_changes).joinedload(VisitDateChange.changed_by),
             joinedload(Visit.report).options(
                 joinedload(VisitReport.updated_by),
-                joinedload(VisitReport.items),
-                selectinload(VisitReport.recommendations),
-                selectinload(VisitReport.versions).joinedload(ReportVersion.created_by),
                 joinedload(VisitReport.finalised_by),
                 joinedload(VisitReport.acknowledged_by),
             ),
@@ -164,24 +164,19 @@ def _librarians_statement():
 
 
 @cache
-def _open_recs_statement():
-    """The school's (`school_id`) open recommendations of final reports of its other visits (not `visit_id`),
-    with the visit's date for the link. Built once (see _visit_statement)."""
-    return (
-        db.select(Recommendation)
-        .join(Recommendation.report)
-        .where(
+def _visit_recs_statement():
+    """The recommendations the visit page lists, as plain rows (see listed_recs): the visit's final report's
+    (`report_id`, None when the page does not list them) and the school's (`school_id`) open ones of final
+    reports of its other visits (not `visit_id`). Built once (see _visit_statement)."""
+    return _listed_recs_select().where(db.or_(
+        Recommendation.report_id == db.bindparam("report_id"),
+        db.and_(
             Recommendation.organization_id == db.bindparam("school_id"),
             Recommendation.status.in_(ACTIVE_REC_STATUSES),
             VisitReport.status == "final",
             VisitReport.visit_id != db.bindparam("visit_id"),
-        )
-        .options(
-            joinedload(Recommendation.report).load_only(VisitReport.visit_id)
-            .joinedload(VisitReport.visit).load_only(Visit.date_kind, Visit.date_start, Visit.date_end),
-        )
-        .order_by(Recommendation.deadline, Recommendation.id)
-    )
+        ),
+    )).order_by(Recommendation.deadline, Recommendation.id)
 
 
 def school_librarians(visit: Visit) -> dict:
@@ -216,28 +211,47 @@ def earlier_visits(visit: Visit) -> list[Visit]:
     return db.session.scalars(earlier_query).all()
 
 
-def visit_page_context(visit: Visit) -> dict:
-    """Everything the visit page shows but its librarians and earlier visits (school_librarians,
-    earlier_visits: kept rendered by the route), in a fixed number of queries."""
-    open_recs = db.session.scalars(
-        _open_recs_statement(), {"school_id": visit.organization_id, "visit_id": visit.id}
+def visit_history(visit: Visit, report: VisitReport | None) -> dict:
+    """What the visit page's «История» lists: the visit's date changes and its (visible) `report`'s kept
+    versions, each with who made it (two queries), and the names of who planned the visit and last saved the
+    report."""
+    date_changes = db.session.scalars(
+        db.select(VisitDateChange).where(VisitDateChange.visit_id == visit.id)
+        .options(joinedload(VisitDateChange.changed_by))
+        .order_by(VisitDateChange.changed_at, VisitDateChange.id)
     ).all()
+    versions = []
+    if report is not None:
+        versions = db.session.scalars(
+            db.select(ReportVersion).where(ReportVersion.report_id == report.id)
+            .options(joinedload(ReportVersion.created_by))
+            .order_by(ReportVersion.number)
+        ).all()
+    return {"visit": visit, "report": report, "date_changes": date_changes, "versions": versions,
+            "users": _user_names(visit), "plan_text": lambda kind, start: PlanDate(kind, start).text()}
+
+
+def visit_page_context(visit: Visit) -> dict:
+    """Everything the visit page shows but its librarians, earlier visits, history and a final report's
+    document (school_librarians, earlier_visits, visit_history, report_doc: kept rendered by the route), in a
+    fixed number of queries."""
+    report = visit.report if report_visible(visit) else None
+    shown_report_id = report.id if report is not None and report.status == "final" else None
+    rows = listed_recs(_visit_recs_statement(), {
+        "report_id": shown_report_id, "school_id": visit.organization_id, "visit_id": visit.id,
+    })
+    report_recs = sorted((r for r in rows if r.report_id == shown_report_id), key=lambda r: (r.position, r.id))
     purposes = []
     if current_user.is_methodologist:
         purposes = db.session.scalars(
             db.select(VisitPurpose).where(VisitPurpose.year_id == visit.year_id).order_by(VisitPurpose.position)
         ).all()
-    users = _user_names(visit)
-    report = visit.report if report_visible(visit) else None
     return {
-        "doc": report_doc(report) if report is not None and report.status == "final" else None,
-        "association": current_app.config["ASSOCIATION_NAME"],
-        "plan_text": lambda kind, start: PlanDate(kind, start).text(),
         "visit": visit,
         "report": report,
-        "open_recs": open_recs,
+        "report_recs": report_recs,
+        "open_recs": [r for r in rows if r.report_id != shown_report_id],
         "all_purposes": purposes,
-        "users": users,
         "methods": VISIT_METHODS,
         "results": CHECK_RESULTS,
         "today": date.today(),
@@ -640,8 +654,8 @@ def recommendation_tallies(school_id: int | None, status: str, overdue_only: boo
 
 def recommendations_page(school_id: int | None, status: str, overdue_only: bool, today: date,
                          number: int, per_page: int, stamp: str | None = None) -> tuple[Slice, dict]:
-    """Page `number` of the recommendations list (by deadline, those without one last, then by id) and the
-    counters, in two queries: the ids of the page are picked in SQL along an index on the deadline; the
+    """Page `number` of the recommendations list (ListedRec rows by deadline, those without one last, then by id)
+    and the counters, in two queries: the ids of the page are picked in SQL along an index on the deadline; the
     counts come from `recommendation_tallies`, kept per data `stamp` (read before: mo_app/cache.py)."""
     tallies = cached(stamp, ("visits.rec_tallies", school_id, status, overdue_only, today),
                      lambda: recommendation_tallies(school_id, status, overdue_only, today), size=lambda _: 512)
@@ -659,18 +673,58 @@ def recommendations_page(school_id: int | None, status: str, overdue_only: bool,
     items = []
     if parts:
         chosen = parts[0] if len(parts) == 1 else db.union_all(*(db.select(p.subquery().c.id) for p in parts))
-        items = db.session.scalars(
-            db.select(Recommendation)
-            .where(Recommendation.id.in_(chosen))
-            .options(
-                joinedload(Recommendation.organization),
-                joinedload(Recommendation.report).load_only(VisitReport.visit_id)
-                .joinedload(VisitReport.visit).load_only(Visit.date_kind, Visit.date_start, Visit.date_end),
-            )
+        items = listed_recs(
+            _listed_recs_select().where(Recommendation.id.in_(chosen))
             .order_by(Recommendation.deadline.is_(None), Recommendation.deadline, Recommendation.id)
-        ).all()
+        )
     pages = -(-total // per_page) if total else 0
     return Slice(items, number, pages, total, offset + 1, per_page), tallies
+
+
+class ListedRec:
+    """A recommendation as its row shows it (visits/_rec_rows.html: the list, the visit page, a single row
+    after a change), read as plain columns with its school and visit (no ORM objects)."""
+
+    __slots__ = ("id", "report_id", "position", "school_name", "text", "visit_id", "visit_date", "deadline",
+                 "responsible", "status", "status_label", "librarian_comment", "reported_at", "review_note")
+
+    def __init__(self, row):
+        (self.id, self.report_id, self.position, self.school_name, self.text, self.visit_id, date_kind, date_start,
+         date_end, self.deadline, self.responsible, self.status, self.librarian_comment, self.reported_at,
+         self.review_note) = row
+        self.visit_date = PlanDate(date_kind, date_start, date_end).text()
+        self.status_label = REC_STATUSES.get(self.status, self.status)
+
+
+def _listed_recs_select():
+    """The columns of ListedRec, joined to the recommendation's school, report and visit (add where/order)."""
+    return (
+        db.select(
+            Recommendation.id, Recommendation.report_id, Recommendation.position, Organization.short_name,
+            Recommendation.text, VisitReport.visit_id, Visit.date_kind, Visit.date_start, Visit.date_end,
+            Recommendation.deadline, Recommendation.responsible, Recommendation.status,
+            Recommendation.librarian_comment, Recommendation.reported_at, Recommendation.review_note,
+        )
+        .join(Organization, Organization.id == Recommendation.organization_id)
+        .join(VisitReport, VisitReport.id == Recommendation.report_id)
+        .join(Visit, Visit.id == VisitReport.visit_id)
+    )
+
+
+@cache
+def _one_rec_statement():
+    """One recommendation (`rec_id`) as a plain row. Built once (see _visit_statement)."""
+    return _listed_recs_select().where(Recommendation.id == db.bindparam("rec_id"))
+
+
+def listed_recs(statement, params: dict | None = None) -> list[ListedRec]:
+    """The rows of a _listed_recs_select() statement as ListedRec, in its order: one query."""
+    return [ListedRec(row) for row in db.session.execute(statement, params)]
+
+
+def listed_rec(rec_id: int) -> ListedRec:
+    """One recommendation's row (after a change: the caller checked access)."""
+    return listed_recs(_one_rec_statement(), {"rec_id": rec_id})[0]
 
 
 def report_done(rec: Recommendation, comment: str) -> None:
