@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .extensions import db
@@ -25,6 +25,14 @@ def render(template: str, fragment: str | None = None, status: int = 200, **ctx)
     """Render the full page, or only `fragment` (an `_piece.html` template) for htmx."""
     name = fragment if fragment and is_htmx() else template
     return render_template(name, **ctx), status
+
+
+def url_pattern(endpoint: str, arg: str, **values) -> str:
+    """The URL of `endpoint` for any id as a `%`-pattern, `arg` the id's name ("/events/%d/register" for
+    ("events.register", "event_id")): one url_for a page, not one a row; `pattern % id` is the row's URL."""
+    marker = 7654321
+    url = url_for(endpoint, **{arg: marker}, **values).replace("%", "%%")
+    return url.replace(str(marker), "%d", 1)
 
 
 def role_required(*roles: str):

@@ -21,7 +21,7 @@ from ..models.events import CONSULTATION_STATUSES, EVENT_KINDS, REG_CANCELLED, R
 from ..paging import page_of
 from ..plan.years import year_among
 from ..printing import pdf_response
-from ..web import is_htmx, methodologist_required, render, role_required, selected_year
+from ..web import is_htmx, methodologist_required, render, role_required, selected_year, url_pattern
 from . import bp, ics, services
 from .forms import CONSULTATION_ACTIONS, CancelEventForm, ConsultationHandleForm, ConsultationRequestForm, EventForm
 from .services import SignupError
@@ -118,14 +118,6 @@ def years_with_goals() -> tuple[list[SchoolYear], str | None]:
     return [year for year, _ in rows], (rows[0][1] if rows else None)
 
 
-def url_pattern(endpoint: str, **values) -> str:
-    """The URL of `endpoint` for any event as a `%`-pattern ("/events/%d/register"): one url_for a page,
-    not one a row."""
-    marker = 7654321
-    url = url_for(endpoint, event_id=marker, **values).replace("%", "%%")
-    return url.replace(str(marker), "%d", 1)
-
-
 def list_context() -> dict:
     """Everything /events shows: the year's events filtered, grouped by month, with seats and my state.
 
@@ -165,10 +157,10 @@ def list_context() -> dict:
         "kinds": EVENT_KINDS,
         "months": _year_months(year),
         "urls": {
-            "show": url_pattern("events.show"),
-            "register": url_pattern("events.register"),
-            "cancel": url_pattern("events.cancel_registration"),
-            "participants": url_pattern("events.participants"),
+            "show": url_pattern("events.show", "event_id"),
+            "register": url_pattern("events.register", "event_id"),
+            "cancel": url_pattern("events.cancel_registration", "event_id"),
+            "participants": url_pattern("events.participants", "event_id"),
             "consultations": url_for("events.consultations"),
         },
     }
@@ -332,7 +324,7 @@ def my_context() -> dict:
         "past": past,
         "recent_notices": recent,
         "unread_ids": {n.id for n in unread},
-        "show_url": url_pattern("events.show"),
+        "show_url": url_pattern("events.show", "event_id"),
         "feed_url": url_for("events.calendar_feed", token=current_user.calendar_token, _external=True)
         if current_user.calendar_token else None,
     }

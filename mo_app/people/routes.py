@@ -7,7 +7,7 @@ from ..errors import error_response
 from ..extensions import db
 from ..models import Organization, User
 from ..models.people import ORG_KINDS, ROLES
-from ..web import methodologist_required, render
+from ..web import methodologist_required, render, url_pattern
 from . import bp, services
 from .forms import ImportForm, OrganizationForm, UserCreateForm, UserForm
 
@@ -21,11 +21,9 @@ def _no_store(response):
 # ---------------------------------------------------------------- organizations
 
 @bp.app_template_global("org_url_pattern")
-def url_pattern(endpoint: str) -> str:
-    """The URL of an organization's `endpoint` as a `%`-pattern ("/organizations/%d/edit"): one url_for a page,
-    not one a row."""
-    marker = 7654321
-    return url_for(endpoint, org_id=marker).replace("%", "%%").replace(str(marker), "%d", 1)
+def org_url_pattern(endpoint: str) -> str:
+    """An organization's `endpoint` as a `%`-pattern ("/organizations/%d/edit"): web.url_pattern."""
+    return url_pattern(endpoint, "org_id")
 
 
 def _organizations_context() -> dict:

@@ -31,7 +31,7 @@ from ..models.visits import REC_STATUSES, VISIT_STATUSES, visit_purpose_link
 from ..paging import page_of
 from ..plan.years import year_among, years_with_stamp
 from ..printing import pdf_response
-from ..web import is_htmx, methodologist_required, render, role_required, selected_year
+from ..web import is_htmx, methodologist_required, render, role_required, selected_year, url_pattern
 from . import bp, services
 from .forms import (
     CellPlanForm,
@@ -87,13 +87,6 @@ class PlannerVisit(NamedTuple):
     organization_id: int
     date_text: str
     badge: Markup
-
-
-def url_pattern(endpoint: str, arg: str) -> str:
-    """The URL of `endpoint` for any id as a `%`-pattern ("/recommendations/%d/done"): one url_for a table,
-    not one a row."""
-    marker = 7654321
-    return url_for(endpoint, **{arg: marker}).replace("%", "%%").replace(str(marker), "%d", 1)
 
 
 @bp.app_template_global()
