@@ -41,6 +41,7 @@ def test_search_organizations_without_page_load_and_create_user(page, base_url, 
     page.click("form.user-form button[type=submit]")
     expect(page.locator("#flashes")).to_contain_text("Пользователь novikova (Новикова О.П.) создан.")
 
+    page.wait_for_load_state("load")  # the list page after the redirect: htmx set up before typing (else no search)
     page.fill("input[name=q]", "новик")
     row = page.locator("#user-results tbody tr")
     expect(row).to_have_count(1)
