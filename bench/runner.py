@@ -81,6 +81,8 @@ def probe(port: int, page: Page, targets: dict, sessions: dict, times: int = 1) 
     """Request the page (and its undo) `times` times; the last status and the statement count."""
     session = sessions[page.role][0]
     statuses, queries = [], []
+    if page.method != "GET":  # a clean start, as wrk_page makes: an earlier run may have ended between do and undo
+        call(port, session, page.method, page.paths(targets)[1])
     for _ in range(times):
         for path in page.paths(targets):
             resp = call(port, session, page.method, path)
