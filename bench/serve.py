@@ -4,11 +4,11 @@ import os
 
 from waitress import serve
 
-from mo_app.serve import limit_malloc_arenas
+from mo_app.serve import limit_malloc_arenas, threads
 
 from .wsgi import app
 
 if __name__ == "__main__":
     limit_malloc_arenas()
     serve(app, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")),
-          threads=int(os.environ.get("THREADS", "8")), ident="mo_app")
+          threads=threads(), ident="mo_app")

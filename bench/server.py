@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from mo_app.serve import threads
+
 from .client import request
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +38,7 @@ class Server:
 
     @property
     def label(self) -> str:
-        return "waitress, 8 threads" if self.kind == "waitress" else "gunicorn, 2 sync workers"
+        return f"waitress, {threads()} threads" if self.kind == "waitress" else "gunicorn, 2 sync workers"
 
     def command(self) -> list[str]:
         if self.kind == "waitress":
