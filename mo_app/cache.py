@@ -29,12 +29,15 @@ them (copy the DDL of `trigger_ddl`).
 
 from __future__ import annotations
 
+import secrets
 import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from flask import Flask, current_app
+from flask import Flask, current_app, render_template
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import Column, Integer, MetaData, String, Table, event, select
 from sqlalchemy.orm import Session
 
@@ -225,6 +228,24 @@ def cached(stamp: str | None, key: Hashable, build: Callable[[], object],
         if not has_pending_changes():
             cache.put(stamp, key, value, None if size is None else size(value))
     return value
+
+
+# ---- kept HTML with forms -------------------------------------------------------------------------------------
+
+#: Kept HTML with forms holds this where a form's CSRF token goes; `with_csrf` puts the request's token there.
+#: Random for each process: no stored text can hold it, and no token is ever kept.
+CSRF_SLOT = "csrf-slot-" + secrets.token_hex(16)
+
+
+def render_forms(template: str, **context) -> str:
+    """render_template() of HTML to keep with `cached` whose forms need a CSRF token: `csrf_token()` in the
+    template (and what it includes) gives CSRF_SLOT. Whatever else the HTML shows must be in the cache key."""
+    return render_template(template, csrf_token=lambda: CSRF_SLOT, **context)
+
+
+def with_csrf(html: str) -> Markup:
+    """HTML from `render_forms` (kept or just drawn) with this request's CSRF token in its forms."""
+    return Markup(html.replace(CSRF_SLOT, generate_csrf()))  # noqa: S704 - the output of autoescaped templates
 
 
 def init_app(app: Flask) -> None:

@@ -21,13 +21,13 @@ from markupsafe import Markup
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..cache import cached, current_stamp
+from ..cache import cached, current_stamp, render_forms, with_csrf
 from ..dates import PlanDate, local_datetime, short_date
 from ..errors import error_response
 from ..exports import xlsx_response
 from ..extensions import db
 from ..models import Organization, Recommendation, Visit, VisitPurpose, VisitReport, VisitTarget
-from ..models.visits import REC_STATUSES, VISIT_STATUSES, visit_purpose_link
+from ..models.visits import VISIT_STATUSES, visit_purpose_link
 from ..paging import page_of
 from ..plan.years import year_among, years_with_stamp
 from ..printing import pdf_response
@@ -170,14 +170,17 @@ def planner_context(years: list, year, stamp: str | None) -> dict:
 
     The schools (the plan's targets, then those visited, in visit order) are paged 50 a page and can be
     searched by name (`?q=`); only the page's schools and visits are read, as plain rows, so a city's 700
-    schools cost what 50 do. What a page shows is kept per data stamp (mo_app/cache.py) and viewer's school:
-    the forms (CSRF tokens, the role's buttons) are drawn on every request."""
+    schools cost what 50 do. The page's data, and its table as drawn for the viewer's role, are kept per data
+    stamp (mo_app/cache.py) and viewer's school; the table's forms get the request's CSRF token (with_csrf)."""
     own = services.own_school_id()
     q = (request.args.get("q") or "").strip()[:100]
     key = ("visits.planner", year.id, own, q, request.args.get("page", type=int))
     data = cached(stamp, key, lambda: _planner_data(year, own, q), size=_planner_size)
-    return {**data, "year": year, "years": years, "months": services.month_choices(year.start_year), "q": q,
-            "visit_url": url_pattern("visits.show", "visit_id")}
+    ctx = {**data, "year": year, "years": years, "months": services.month_choices(year.start_year), "q": q,
+           "visit_url": url_pattern("visits.show", "visit_id")}
+    table = cached(stamp, ("visits.planner_table", *key[1:], current_user.role, request.script_root),
+                   lambda: render_forms("visits/_planner_table.html", **ctx))
+    return {**ctx, "table_html": with_csrf(table)}
 
 
 def _planner_size(data: dict) -> int:
@@ -408,11 +411,18 @@ def _visit_forms(visit: Visit) -> dict:
 
 
 def _show(visit: Visit, status: int = 200, stamp: str | None = None, **overrides):
-    """The visit page. Its librarians, earlier visits, history and a final report's document (no form in
-    them) are kept rendered per data `stamp` when the caller read one before any data (mo_app/cache.py);
-    without it they are drawn afresh."""
+    """The visit page. Its librarians, earlier visits, history, a final report's document and the
+    recommendations are kept rendered per data `stamp` when the caller read one before any data
+    (mo_app/cache.py); without it they are drawn afresh. The recommendations' forms get the request's CSRF
+    token (cache.with_csrf); the other forms are drawn on every request."""
     ctx = services.visit_page_context(visit)
     report = ctx["report"]
+    today = date.today()  # overdue or not
+    report_recs, open_recs = cached(
+        stamp, ("visits.recs", visit.id, current_user.role, today, request.script_root),
+        lambda: _visit_recs_html(visit, report, today), size=lambda html: len(html[0]) + len(html[1]),
+    )
+    ctx["report_recs_html"], ctx["open_recs_html"] = with_csrf(report_recs), with_csrf(open_recs)
     ctx["history_html"] = Markup(cached(  # noqa: S704 - the output of an autoescaped template
         stamp, ("visits.history", visit.id, current_user.is_methodologist, request.script_root),
         lambda: render_template("visits/_history.html", **services.visit_history(visit, report)),
@@ -433,6 +443,14 @@ def _show(visit: Visit, status: int = 200, stamp: str | None = None, **overrides
         ctx.update(forms)
     ctx.update(overrides)
     return render("visits/show.html", status=status, **ctx)
+
+
+def _visit_recs_html(visit: Visit, report: VisitReport | None, today: date) -> tuple[str, str]:
+    """The visit page's two recommendation tables (the final report's own, the school's open ones), their
+    forms holding cache.CSRF_SLOT."""
+    report_recs, open_recs = services.visit_recs(visit, report)
+    return (render_forms("visits/_report_recs.html", recs=report_recs, today=today),
+            render_forms("visits/_open_recs.html", recs=open_recs, today=today))
 
 
 def _report_doc_html(report: VisitReport) -> Markup:
@@ -789,13 +807,21 @@ def recommendations():
     own = services.own_school_id()
     raw_school = request.args.get("school", "")
     school_id = own if own is not None else (int(raw_school) if raw_school.isdecimal() else None)
-    stamp = current_stamp()  # before the data: the counters and the schools are kept per stamp (mo_app/cache.py)
-    page, counts = services.recommendations_page(school_id, status, overdue_only, today, _page_number(), PER_PAGE,
-                                                 stamp)
+    number = _page_number()
+    stamp = current_stamp()  # before the data: the list, its counters and the schools are kept per stamp
+
+    def build() -> tuple[str, dict]:
+        page, counts = services.recommendations_page(school_id, status, overdue_only, today, number, PER_PAGE, stamp)
+        return render_forms("visits/_recommendations.html", page=page, today=today, rec_status=status,
+                            overdue_only=overdue_only, school_id=school_id), counts
+
+    key = ("visits.rec_list", school_id, status, overdue_only, today, number, current_user.role, request.script_root)
+    list_html, counts = cached(stamp, key, build, size=lambda kept: len(kept[0]) + 512)
+    if is_htmx():
+        return with_csrf(list_html)
     return render(
-        "visits/recommendations.html", fragment="visits/_recommendations.html", page=page, today=today,
-        rec_status=status, overdue_only=overdue_only, school_id=school_id,
-        school_options=school_options(stamp, school_id) if own is None else "", counts=counts, statuses=REC_STATUSES,
+        "visits/recommendations.html", list_html=with_csrf(list_html), rec_status=status, overdue_only=overdue_only,
+        school_options=school_options(stamp, school_id) if own is None else "", counts=counts,
     )
 
 

@@ -231,16 +231,22 @@ def visit_history(visit: Visit, report: VisitReport | None) -> dict:
             "users": _user_names(visit), "plan_text": lambda kind, start: PlanDate(kind, start).text()}
 
 
-def visit_page_context(visit: Visit) -> dict:
-    """Everything the visit page shows but its librarians, earlier visits, history and a final report's
-    document (school_librarians, earlier_visits, visit_history, report_doc: kept rendered by the route), in a
-    fixed number of queries."""
-    report = visit.report if report_visible(visit) else None
+def visit_recs(visit: Visit, report: VisitReport | None) -> tuple[list[ListedRec], list[ListedRec]]:
+    """The recommendations the visit page shows: those of its `report` when final (in the report's order), and
+    the school's open ones of its other visits: one query."""
     shown_report_id = report.id if report is not None and report.status == "final" else None
     rows = listed_recs(_visit_recs_statement(), {
         "report_id": shown_report_id, "school_id": visit.organization_id, "visit_id": visit.id,
     })
     report_recs = sorted((r for r in rows if r.report_id == shown_report_id), key=lambda r: (r.position, r.id))
+    return report_recs, [r for r in rows if r.report_id != shown_report_id]
+
+
+def visit_page_context(visit: Visit) -> dict:
+    """Everything the visit page shows but its librarians, earlier visits, history, a final report's document
+    and the recommendations (school_librarians, earlier_visits, visit_history, report_doc, visit_recs: kept
+    rendered by the route), in a fixed number of queries."""
+    report = visit.report if report_visible(visit) else None
     purposes = []
     if current_user.is_methodologist:
         purposes = db.session.scalars(
@@ -249,8 +255,6 @@ def visit_page_context(visit: Visit) -> dict:
     return {
         "visit": visit,
         "report": report,
-        "report_recs": report_recs,
-        "open_recs": [r for r in rows if r.report_id != shown_report_id],
         "all_purposes": purposes,
         "methods": VISIT_METHODS,
         "results": CHECK_RESULTS,
