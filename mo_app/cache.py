@@ -1,5 +1,6 @@
 """Rendered fragments of expensive, rarely changing pages (the plan, the year results, the plan's DOCX and
-PDF), kept in process and invalidated by a data stamp that every committed change renews.
+PDF, the event list, the visits pages' tables), kept in process and invalidated by a data stamp that every
+committed change renews. HTML with forms is kept with a CSRF slot each request fills (`render_forms`).
 
 The stamp is the one row of `data_version`: a random token that database triggers write again in the same
 transaction as any insert, update or delete of a table a cached page may show (every table but the audit

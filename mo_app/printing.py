@@ -55,7 +55,7 @@ _STYLES: tuple | None = None
 
 def _shared_styles(fetcher):
     """One WeasyPrint font configuration and the parsed pdf.css for every PDF of the process (inside the
-    document slot). A font configuration a document (WeasyPrint's default) kept ~1 MB of Pango and
+    document slot). A font configuration a document (WeasyPrint's default) kept ~0.25 MB of Pango and
     fontconfig state a PDF that nothing gave back: the process grew with every PDF it made."""
     global _STYLES
     if _STYLES is None:
