@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from contextlib import contextmanager
 
 import pytest
 
@@ -69,6 +70,31 @@ def app(tmp_path):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+def _drop_schema() -> None:
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+@contextmanager
+def migrated_app(tmp_path):
+    """An app whose database the migrations built (not create_all), inside its app context; the schema is
+    dropped afterwards."""
+    from flask_migrate import upgrade
+
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=PG_URL or f"sqlite:///{tmp_path / 'migrated.sqlite3'}")
+    with app.app_context():
+        _drop_schema()
+        upgrade()
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            _drop_schema()
+            db.engine.dispose()
+            schema_dropped()
 
 
 @pytest.fixture

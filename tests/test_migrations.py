@@ -2,26 +2,13 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
 
 from mo_app.extensions import db
 
-from .conftest import PG_URL, make_app, schema_dropped
+from .conftest import migrated_app
 
 
 def test_migrations_match_models(tmp_path):
-    url = PG_URL or f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        upgrade()
-        with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.engine.dispose()
-    schema_dropped()
+    with migrated_app(tmp_path), db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert diff == [], "models changed without a migration: run `flask --app mo_app db migrate`"

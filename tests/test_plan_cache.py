@@ -9,7 +9,6 @@ import re
 from datetime import datetime
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import inspect, text
 
 from mo_app.cache import UNWATCHED_TABLES, cached, current_stamp, fragments, watched_tables
@@ -17,7 +16,7 @@ from mo_app.dates import PlanDate
 from mo_app.extensions import db
 from mo_app.models import AuditEntry, Event, Notice, Registration, User
 
-from .conftest import PG_URL, make_app, schema_dropped
+from .conftest import make_app, migrated_app
 
 
 @pytest.fixture
@@ -288,35 +287,21 @@ def _triggered_tables(conn) -> dict[str, set[str]]:
 
 def test_migrations_put_a_stamp_trigger_on_every_watched_table(tmp_path):
     """A new table without its triggers (or a user column left out) fails here: add them in its migration."""
-    url = PG_URL or f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        upgrade()
-        try:
-            with db.engine.connect() as conn:
-                found = _triggered_tables(conn)
-                names = set(inspect(conn).get_table_names())
-                if conn.dialect.name == "postgresql":
-                    user_cols = set(conn.execute(text(
-                        "SELECT event_object_column FROM information_schema.triggered_update_columns "
-                        "WHERE trigger_name = 'mo_data_version' AND event_object_table = 'user'"
-                    )).scalars())
-                else:
-                    sql = conn.execute(text(
-                        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'mo_dv_user_upd'"
-                    )).scalar_one()
-                    user_cols = set(re.findall(r'"(\w+)"', sql.split("UPDATE OF", 1)[1].split(" ON ")[0]))
-            stamp_row = db.session.execute(text("SELECT count(*) FROM data_version")).scalar_one()
-        finally:
-            db.session.remove()
-            db.drop_all()
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-            db.engine.dispose()
-            schema_dropped()
+    with migrated_app(tmp_path):
+        with db.engine.connect() as conn:
+            found = _triggered_tables(conn)
+            names = set(inspect(conn).get_table_names())
+            if conn.dialect.name == "postgresql":
+                user_cols = set(conn.execute(text(
+                    "SELECT event_object_column FROM information_schema.triggered_update_columns "
+                    "WHERE trigger_name = 'mo_data_version' AND event_object_table = 'user'"
+                )).scalars())
+            else:
+                sql = conn.execute(text(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'mo_dv_user_upd'"
+                )).scalar_one()
+                user_cols = set(re.findall(r'"(\w+)"', sql.split("UPDATE OF", 1)[1].split(" ON ")[0]))
+        stamp_row = db.session.execute(text("SELECT count(*) FROM data_version")).scalar_one()
     expected = dict(watched_tables(db.metadata))
     assert set(expected) == {n for n in names if n not in UNWATCHED_TABLES}
     assert {t: found.get(t) for t in expected} == {t: {"INSERT", "UPDATE", "DELETE"} for t in expected}
