@@ -4,11 +4,10 @@ import os
 
 from waitress import serve
 
-from mo_app.serve import limit_malloc_arenas, threads
+from mo_app.serve import threads
 
-from .wsgi import app
+from .wsgi import app  # built and prepared (mo_app.serve.prepare_process) as a server process
 
 if __name__ == "__main__":
-    limit_malloc_arenas()
     serve(app, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")),
           threads=threads(), ident="mo_app")

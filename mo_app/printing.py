@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import threading
 from contextlib import contextmanager
 from urllib.parse import quote
@@ -16,8 +17,13 @@ PDF_CSS = ROOT / "static" / "css" / "pdf.css"
 
 # Documents (PDF, DOCX, XLSX) are built one at a time per process. A build holds tens of MB of layout
 # or XML tree; eight waitress threads building at once held eight of them (the benchmark saw 330 MB a
-# process). The GIL runs one build at a time anyway, so the queue costs no throughput. After a build the
-# freed heap goes back to the system (glibc's malloc_trim), so one PDF does not keep the process large.
+# process). The GIL runs one build at a time anyway, so the queue costs no throughput. After a build its
+# garbage is collected at once: WeasyPrint's layout tree is cyclic (~10,000 objects a PDF) and outlives the
+# young generations, and Python's own full collection waits until the long-lived heap has grown by a quarter,
+# so under a run of PDFs the process held ~10 MB of dead layouts. Then the freed heap goes back to the system
+# (glibc's malloc_trim), so one PDF does not keep the process large. The collection runs in a server process,
+# whose startup objects mo_app.serve.prepare_process froze: there it walks only what came later (~20 ms a
+# document); elsewhere (tests, `flask run`) it would walk everything (~85 ms and more) and is left to Python.
 _DOCUMENT_SLOT = threading.RLock()
 _LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if ctypes.util.find_library("c") else None
 _TRIM = getattr(_LIBC, "malloc_trim", None)
@@ -30,6 +36,8 @@ def document_slot():
         try:
             yield
         finally:
+            if gc.get_freeze_count():
+                gc.collect()
             if _TRIM is not None:
                 _TRIM(0)
 

@@ -2,6 +2,7 @@
 
 import ctypes
 import ctypes.util
+import gc
 import os
 
 from waitress import serve
@@ -30,11 +31,27 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         mallopt(M_ARENA_MAX, arenas)
 
 
+def prepare_process() -> None:
+    """What a server process does once, after building the app and before serving: cap malloc's arenas, load
+    the document libraries, and freeze what is loaded so the garbage collector stops walking it.
+
+    WeasyPrint and python-docx (~40 MB) would load with the first PDF or DOCX anyway; loading them here makes
+    that first document as quick as the others. `gc.freeze()` moves the ~150,000 objects alive now (modules,
+    the app) out of the collector's reach: the full collection after each document (mo_app/printing.py)
+    takes ~20 ms instead of ~85 ms. Objects that live for the whole process lose nothing by it."""
+    limit_malloc_arenas()
+    import docx  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    gc.collect()
+    gc.freeze()
+
+
 def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
-    limit_malloc_arenas()
     app = create_app(migrations=False)
+    prepare_process()
     print(f"\nМО библиотекарей: http://{host}:{port}/")
     print("Демо-входы: методист metodist / metodist; библиотекари aleksandrova, golubeva, patrakova, udachina,")
     print("            efremova, meshcheryakova, zhukova, kulkova — пароль demo. Остановить: Ctrl-C.\n", flush=True)

@@ -1,4 +1,4 @@
-"""Configuration: the secret key file, DATABASE_URL, SQLite pragmas, the 500 page."""
+"""Configuration: the secret key file, DATABASE_URL, SQLite pragmas, the server process, the 500 page."""
 
 import os
 import stat
@@ -69,6 +69,20 @@ def test_served_app_leaves_out_the_migration_tooling(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=config_module.ROOT, env=env, capture_output=True,
                          text=True, timeout=60, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_served_app_has_the_document_libraries_loaded_and_frozen(tmp_path):
+    """A server process (wsgi.py, as mo_app.serve and the bench) loads WeasyPrint and python-docx before it
+    serves, and freezes what it loaded: the collection after each document then walks only what came later."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.sqlite3'}", "SECRET_KEY": "x" * 32,
+           "MO_INSTANCE_PATH": str(tmp_path / "instance")}
+    code = ("import gc, sys, wsgi; print(all(m in sys.modules for m in ('weasyprint', 'docx')), "
+            "gc.get_freeze_count(), len(gc.get_objects()))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=config_module.ROOT, env=env, capture_output=True,
+                         text=True, timeout=60, check=True)
+    loaded, frozen, tracked = out.stdout.split()
+    assert loaded == "True"
+    assert int(frozen) > 10 * int(tracked), (frozen, tracked)
 
 
 def test_unexpected_error_gives_russian_500_page_and_fragment(app, client, f, login_as):

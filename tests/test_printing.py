@@ -1,5 +1,7 @@
 """The shared PDF renderer: local stylesheets and images load, the network is never fetched."""
 
+import gc
+
 from pypdf import PdfReader
 
 from mo_app.printing import render_pdf
@@ -103,3 +105,22 @@ def test_making_pdfs_does_not_grow_the_process(app, tmp_path):
             assert render_pdf("memo.html").startswith(b"%PDF")
         grown = _rss_mb() - before
     assert grown < 4, f"60 PDFs kept {grown:.1f} MB"
+
+
+def test_a_pdf_leaves_no_garbage_for_later(app, tmp_path):
+    """WeasyPrint's layout is cyclic: left to Python's own full collection, the dead layouts of a run of
+    PDFs piled up (~10 MB) before anything freed them. In a server process (startup objects frozen, as
+    mo_app.serve.prepare_process does) the document slot collects them as it closes."""
+    (tmp_path / "memo.html").write_text("<html><body><table>" + "<tr><td>Школа №1</td><td>подпись</td></tr>" * 40
+                                        + "</table></body></html>", encoding="utf-8")
+    app.jinja_loader.searchpath.append(str(tmp_path))
+    with app.test_request_context():
+        render_pdf("memo.html")  # warm: imports, fonts
+        gc.collect()
+        gc.freeze()
+        try:
+            assert render_pdf("memo.html").startswith(b"%PDF")
+            left = gc.collect()
+        finally:
+            gc.unfreeze()
+    assert left < 100, f"a PDF left {left} unreachable objects for the collector"

@@ -2,11 +2,11 @@
 
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import User
 from ..models.base import utcnow
+from ..passwords import hash_password, password_matches
 from ..security import login_failed, login_succeeded, login_throttled
 from ..web import is_safe_next, render
 from . import bp
@@ -20,8 +20,8 @@ def _spend_a_hash_check(password: str) -> None:
     """Take as long for an unknown login as for a wrong password, so timing does not reveal logins."""
     global _dummy_hash
     if _dummy_hash is None:
-        _dummy_hash = generate_password_hash("not-a-password", method="scrypt")
-    check_password_hash(_dummy_hash, password)
+        _dummy_hash = hash_password("not-a-password")
+    password_matches(_dummy_hash, password)
 
 
 @bp.route("/login", methods=["GET", "POST"])

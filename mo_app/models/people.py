@@ -8,9 +8,9 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
+from ..passwords import hash_password, password_matches
 from .base import utcnow
 
 ORG_KINDS = {
@@ -110,11 +110,11 @@ class User(UserMixin, db.Model):
         return ROLES.get(self.role, self.role)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = hash_password(password)
         self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return bool(self.password_hash) and password_matches(self.password_hash, password)
 
     def new_calendar_token(self) -> str:
         self.calendar_token = secrets.token_urlsafe(24)
