@@ -56,11 +56,15 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path):
         engine.dispose()
 
 
+def _server_env(tmp_path) -> dict:
+    return {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.sqlite3'}", "SECRET_KEY": "x" * 32,
+            "MO_INSTANCE_PATH": str(tmp_path / "instance")}
+
+
 def test_served_app_leaves_out_the_migration_tooling(tmp_path):
     """The WSGI entry (what gunicorn and waitress-serve load) builds the app without Flask-Migrate: a worker
     does not carry Alembic. `flask db` (create_app's default) still has it: tests/test_migrations.py."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.sqlite3'}", "SECRET_KEY": "x" * 32,
-           "MO_INSTANCE_PATH": str(tmp_path / "instance")}
+    env = _server_env(tmp_path)
     code = "import sys, wsgi; print(sorted(m for m in ('alembic', 'flask_migrate') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], cwd=config_module.ROOT, env=env, capture_output=True,
                          text=True, timeout=60, check=True)
@@ -74,8 +78,7 @@ def test_served_app_leaves_out_the_migration_tooling(tmp_path):
 def test_served_app_has_the_document_libraries_loaded_and_frozen(tmp_path):
     """A server process (wsgi.py, as mo_app.serve and the bench) loads WeasyPrint and python-docx before it
     serves, and freezes what it loaded: the collection after each document then walks only what came later."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.sqlite3'}", "SECRET_KEY": "x" * 32,
-           "MO_INSTANCE_PATH": str(tmp_path / "instance")}
+    env = _server_env(tmp_path)
     code = ("import gc, sys, wsgi; print(all(m in sys.modules for m in ('weasyprint', 'docx')), "
             "gc.get_freeze_count(), len(gc.get_objects()))")
     out = subprocess.run([sys.executable, "-c", code], cwd=config_module.ROOT, env=env, capture_output=True,
