@@ -1,4 +1,5 @@
-"""`python -m bench.profile /events [--role librarian] [--db large] [-n 20] [--post]`: where a page's time goes.
+"""`python -m bench.profile /events [--role librarian] [--db large] [-n 20] [--post] [--sort tottime]`: where a
+page's time goes.
 
 Runs the page in-process against a dataset `make bench` built (bench/data/<db>.sqlite3, or DATABASE_URL),
 prints the statements it runs and the slowest functions (cProfile, sorted by cumulative time).
@@ -26,6 +27,8 @@ def main() -> None:
     parser.add_argument("--db", default="large", choices=["large", "small"])
     parser.add_argument("-n", type=int, default=20, help="requests to profile")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"],
+                        help="cumulative (where the time goes) or tottime (the functions that spend it)")
     parser.add_argument("--post", action="store_true", help="POST as htmx does (CSRF checks off)")
     parser.add_argument("--time", action="store_true", help="only time the requests (median, no profiler)")
     parser.add_argument("--login", help="another bench login than the role's (e.g. bench_lib2 for sign-ups)")
@@ -73,7 +76,7 @@ def main() -> None:
         client.open(args.path, method=method, headers=headers)
     profiler.disable()
     print(f"{(time.perf_counter() - started) / max(args.n, 1) * 1000:.1f} ms a request (in-process, profiled)")
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
+    pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
     print(json.dumps({"path": args.path, "statements": len(seen)}))
 
 
