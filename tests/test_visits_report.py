@@ -38,6 +38,7 @@ def test_visit_life_with_history(client, f, login_as):
     assert db.session.get(Visit, visit.id).status == "postponed"
     page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
     assert "декабрь 2026" in page and "8 декабря 2026" in page and "по просьбе школы" in page
+    assert "<h2>Действия</h2>" in page and "Отметить проведённым" in page
 
     # Held: a draft with the year's checklist appears.
     assert client.post(f"/visits/{visit.id}/held", data={}).status_code == 303
@@ -98,6 +99,7 @@ def test_visit_life_with_history(client, f, login_as):
     page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
     assert "Версия 1 справки" in page and "Уточнить сроки рекомендаций" in page
     assert "Текущая версия 2: завершена" in page
+    assert "<h2>Действия</h2>" not in page  # nothing left to do but print or reopen: no empty heading
     old = client.get(f"/visits/{visit.id}/versions/1").get_data(as_text=True)
     assert "Александрова Е.С." in old and "директор школы" not in old
     assert client.get(f"/visits/{visit.id}/versions/9").status_code == 404
