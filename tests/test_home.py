@@ -89,6 +89,33 @@ def test_librarian_home(app, client, f, login_as):
     assert "Электронный каталог" in _section(html, "home-requests")
 
 
+def test_librarian_home_lists_my_events_still_on(app, client, f, login_as):
+    """«Мои ближайшие мероприятия» lists what «Мои мероприятия» lists as ahead: a course for the whole year
+    that began in September and a span begun last month are still on; an event of last month is over."""
+    now = today()
+    year = f.year(current_start())
+    me = f.librarian(f.school("79"))
+    last_month = (now.replace(day=1) - timedelta(days=1)).replace(day=1)
+    events = {
+        "Курсы в АППО (для начинающих)": PlanDate.whole_year(year.start_year),
+        "Цикл занятий с осени": PlanDate("span", last_month, now + timedelta(days=40)),
+        "Семинар через неделю": PlanDate("day", now + timedelta(days=7)),
+        "Прошедший семинар": PlanDate("day", last_month),
+        "Дата уточняется": PlanDate("tbd"),
+    }
+    for title, when in events.items():
+        f.registration(f.event(year, title=title, when=when), me)
+    db.session.commit()
+    login_as(me)
+    mine = _section(client.get("/").get_data(as_text=True), "home-my-events")
+    ahead = ["Курсы в АППО (для начинающих)", "Цикл занятий с осени", "Семинар через неделю", "Дата уточняется"]
+    assert [title for title in ahead if title in mine] == ahead
+    assert "Прошедший семинар" not in mine
+    assert mine.index("Цикл занятий с осени") < mine.index("Семинар через неделю") < mine.index("Дата уточняется")
+    page = client.get("/my/events").get_data(as_text=True)  # the same events as ahead there
+    assert all(title in page for title in ahead)
+
+
 def test_home_links_only_to_existing_screens(app, client, f, login_as):
     login_as(f.methodologist())
     r = client.get("/")

@@ -549,7 +549,7 @@ def plan_order() -> tuple:
     )
 
 
-def _ends_on_or_after(day, month_first, month_number):
+def ends_on_or_after(day, month_first, month_number):
     """SQL for `PlanDate.last_day >= day` (`month_first`: the first of day's month, `month_number`: its
     year * 12 + month). A day is its own last day; a month, span or year lasts to the end of its last month,
     which is on or after `day` exactly when that month starts on or after `month_first`; a whole year
@@ -564,7 +564,7 @@ def _ends_on_or_after(day, month_first, month_number):
     )
 
 
-def _month_number(d: date) -> int:
+def month_number(d: date) -> int:
     return d.year * 12 + d.month
 
 
@@ -572,7 +572,7 @@ def _month_number(d: date) -> int:
 def _list_statement(kind: bool, goal: bool, month: bool, open_only: bool, archive: bool, mine: bool | None):
     """The list query for a set of filters, built once (bound parameters: year_id, today, today_month,
     today_number, kind, goal_id, month_first, month_next, month_number, user_id). Rows: id, is past."""
-    not_past = db.or_(Event.date_start.is_(None), _ends_on_or_after(
+    not_past = db.or_(Event.date_start.is_(None), ends_on_or_after(
         db.bindparam("today"), db.bindparam("today_month"), db.bindparam("today_number")))
     q = (
         db.select(Event.id, case((not_past, False), else_=True))
@@ -587,7 +587,7 @@ def _list_statement(kind: bool, goal: bool, month: bool, open_only: bool, archiv
     if month:  # overlaps_month()
         first = db.bindparam("month_first")
         q = q.where(Event.date_start.is_not(None), Event.date_start < db.bindparam("month_next"),
-                    _ends_on_or_after(first, first, db.bindparam("month_number")))
+                    ends_on_or_after(first, first, db.bindparam("month_number")))
     if open_only:  # signup_refusal(): not cancelled, not of an archive year, not held or past, open, deadline
         q = q.where(false() if archive else Event.status.not_in(("cancelled", "held")), not_past,
                     Event.is_open.is_(True),
@@ -611,7 +611,7 @@ def list_rows(year, kind: str = "", goal_id: int | None = None, month: date | No
     for (none for anyone else)."""
     on = today()
     mine = None if mine_of is None else bool(getattr(mine_of, "is_librarian", False))
-    params = {"year_id": year.id, "today": on, "today_month": on.replace(day=1), "today_number": _month_number(on)}
+    params = {"year_id": year.id, "today": on, "today_month": on.replace(day=1), "today_number": month_number(on)}
     if kind:
         params["kind"] = kind
     if goal_id:
@@ -619,7 +619,7 @@ def list_rows(year, kind: str = "", goal_id: int | None = None, month: date | No
     if month:
         params["month_first"] = month
         params["month_next"] = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-        params["month_number"] = _month_number(month)
+        params["month_number"] = month_number(month)
     if mine:
         params["user_id"] = mine_of.id
     stmt = _list_statement(bool(kind), bool(goal_id), bool(month), open_only, open_only and year.is_archive, mine)

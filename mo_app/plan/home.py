@@ -10,6 +10,7 @@ from functools import lru_cache
 from sqlalchemy import func, or_
 from sqlalchemy.orm import joinedload
 
+from ..events.services import ends_on_or_after, month_number
 from ..extensions import db
 from ..models import (
     ConsultationRequest,
@@ -141,9 +142,12 @@ def methodologist_home(user: User, now: date | None = None) -> dict:
 @lru_cache(maxsize=1)
 def _librarian_statements() -> dict:
     """The librarian's home queries, built once (building a query with its loader options costs more than
-    running it here). Bound parameters: user_id, school_id, today, month_start."""
+    running it here). Bound parameters: user_id, school_id, today, month_start, month_number."""
     user_id, school_id = db.bindparam("user_id"), db.bindparam("school_id")
     today_, month_start = db.bindparam("today"), db.bindparam("month_start")
+    # my events still on, as «Мои мероприятия» lists them: a course for the whole year or a span begun
+    # months ago is still ahead of me; an undated one too
+    still_on = or_(Event.date_start.is_(None), ends_on_or_after(today_, month_start, db.bindparam("month_number")))
     mine = db.select(Registration.event_id).where(
         Registration.user_id == user_id, Registration.status.in_(ACTIVE_REG)
     )
@@ -158,8 +162,8 @@ def _librarian_statements() -> dict:
         .options(joinedload(Registration.event).joinedload(Event.venue))
         .join(Event, Registration.event_id == Event.id)
         .where(Registration.user_id == user_id, Registration.status.in_(ACTIVE_REG),
-               Event.status == "planned", Event.date_start >= month_start)
-        .order_by(Event.date_start, Event.id)
+               Event.status == "planned", still_on)
+        .order_by(Event.date_start.is_(None), Event.date_start, Event.id)
     )
     notices = (
         db.select(Notice).where(Notice.user_id == user_id, Notice.read_at.is_(None))
@@ -194,7 +198,8 @@ def librarian_home(user: User, now: date | None = None) -> dict:
     """Events open for sign-up, my next events, notices, my school's open recommendations, my requests."""
     now = now or today()
     q = _librarian_statements()
-    params = {"user_id": user.id, "school_id": user.organization_id, "today": now, "month_start": _month_start(now)}
+    params = {"user_id": user.id, "school_id": user.organization_id, "today": now, "month_start": _month_start(now),
+              "month_number": month_number(now)}
     recs: list[Recommendation] = []
     figures = {"recommendations_count": 0, "organization_name": None}
     if user.organization_id:
