@@ -1,6 +1,6 @@
 """The two home pages: what each shows, links only to screens that exist, fixed query counts."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from mo_app.dates import PlanDate
 from mo_app.extensions import db
@@ -114,6 +114,23 @@ def test_librarian_home_lists_my_events_still_on(app, client, f, login_as):
     assert mine.index("Цикл занятий с осени") < mine.index("Семинар через неделю") < mine.index("Дата уточняется")
     page = client.get("/my/events").get_data(as_text=True)  # the same events as ahead there
     assert all(title in page for title in ahead)
+
+
+def test_home_lists_leave_out_days_already_past_this_month(app, f):
+    """On the 26th, a seminar held on the 3rd is not «ближайшее» nor open for sign-up; one dated just «ноябрь»
+    still is, all month."""
+    from mo_app.plan.home import librarian_home, methodologist_home
+
+    now = date(2026, 11, 26)
+    year = f.year(2026)
+    me = f.librarian(f.school("79"))
+    f.event(year, title="Семинар 3 ноября", when=PlanDate("day", date(2026, 11, 3)))
+    f.event(year, title="Семинар в ноябре", when=PlanDate.month(2026, 11))
+    f.event(year, title="Семинар сегодня", when=PlanDate("day", now))
+    db.session.commit()
+    shown = [fill.event.title for fill in methodologist_home(f.methodologist(), now=now)["events"]]
+    assert shown == ["Семинар в ноябре", "Семинар сегодня"]
+    assert [fill.event.title for fill in librarian_home(me, now=now)["open_events"]] == shown
 
 
 def test_home_links_only_to_existing_screens(app, client, f, login_as):

@@ -57,9 +57,10 @@ def _next_month(d: date) -> date:
     return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
 
 
-def _upcoming(month_start):
-    """Planned events from the month starting `month_start` on (a date or a bound parameter: a month-dated
-    event still counts during its month), each with the seats taken (a correlated count: no second query)."""
+def _upcoming(month_start, today_):
+    """Planned events from the month starting `month_start` on, but for those of a day before `today_` (dates
+    or bound parameters: a month-dated event still counts during its month, a day-dated one is over the day
+    after), each with the seats taken (a correlated count: no second query)."""
     taken = (
         db.select(func.count(Registration.id))
         .where(Registration.event_id == Event.id, Registration.status == "registered")
@@ -68,7 +69,8 @@ def _upcoming(month_start):
     return (
         db.select(Event, taken)
         .options(joinedload(Event.venue))
-        .where(Event.status == "planned", Event.date_start >= month_start)
+        .where(Event.status == "planned", Event.date_start >= month_start,
+               or_(Event.date_kind.not_in(("day", "datetime")), Event.date_start >= today_))
         .order_by(Event.date_start, Event.date_time, Event.id)
     )
 
@@ -113,7 +115,7 @@ def _methodologist_statements() -> dict:
     )
     lists = {"requests": requests, "visits": visits, "drafts": drafts, "overdue": overdue}
     return {
-        "events": _upcoming(month_start).limit(LIST_LIMIT),
+        "events": _upcoming(month_start, today_).limit(LIST_LIMIT),
         "signups": signups.add_columns(func.count().over()).limit(LIST_LIMIT),
         **{name: query.limit(LIST_LIMIT) for name, query in lists.items()},
         "counts": db.select(*(_count(query).label(name) for name, query in lists.items())),
@@ -151,7 +153,7 @@ def _librarian_statements() -> dict:
     mine = db.select(Registration.event_id).where(
         Registration.user_id == user_id, Registration.status.in_(ACTIVE_REG)
     )
-    open_events = _upcoming(month_start).where(
+    open_events = _upcoming(month_start, today_).where(
         Event.is_open.is_(True),
         Event.id.not_in(mine),
         or_(Event.signup_deadline.is_(None), Event.signup_deadline >= today_),
