@@ -84,6 +84,16 @@ def school_year_start(d: date) -> int:
     return d.year if d.month >= 9 else d.year - 1
 
 
+def next_month_start(d: date) -> date:
+    """The first day of the month after `d`'s."""
+    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def month_number(d: date) -> int:
+    """year * 12 + month: months compare and count as integers."""
+    return d.year * 12 + d.month
+
+
 def add_years(d: date | None, years: int) -> date | None:
     if d is None:
         return None
@@ -138,8 +148,7 @@ class PlanDate:
         last = self.end or self.start
         if self.kind == YEAR and self.end is None:
             last = date(self.start.year + 1, 5, 1)
-        nxt = date(last.year + (last.month == 12), last.month % 12 + 1, 1)
-        return date.fromordinal(nxt.toordinal() - 1)
+        return date.fromordinal(next_month_start(last).toordinal() - 1)
 
     def shifted(self, years: int) -> PlanDate:
         """The same date moved on by whole years (a plan copied to a later year)."""

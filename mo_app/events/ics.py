@@ -18,10 +18,6 @@ MOSCOW = ZoneInfo(TZ)
 DEFAULT_LENGTH = timedelta(hours=2)
 
 
-def _next_month(d: date) -> date:
-    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-
-
 def event_span(event: Event) -> tuple[date | datetime, date | datetime] | None:
     """Start and end for a calendar: a time with a default length, or whole days (a month-only date spans
     the month, a span of months all of them); None when the date is not known yet."""

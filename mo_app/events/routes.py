@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..cache import cached, stamp_column
-from ..dates import month_name
+from ..dates import month_name, next_month_start
 from ..exports import csv_response, xlsx_response
 from ..extensions import db
 from ..models import ConsultationRequest, Event, Goal, Notice, Organization, Registration, SchoolYear, User
@@ -203,7 +203,7 @@ def calendar():
     states = services.my_states(current_user, [e.id for e in in_month])
     weeks = pycalendar.Calendar(firstweekday=0).monthdayscalendar(first.year, first.month)
     prev_first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
-    next_first = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    next_first = next_month_start(first)
     return render(
         "events/calendar.html", year=year, first=first, weeks=weeks, by_day=by_day, whole_month=whole_month,
         states=states, prev_month=prev_first.strftime("%Y-%m"), next_month=next_first.strftime("%Y-%m"),

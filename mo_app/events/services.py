@@ -14,7 +14,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..dates import PlanDate, today
+from ..dates import PlanDate, month_number, next_month_start, today
 from ..extensions import db, write_lock
 from ..models import BestPractice, ConsultationRequest, Event, Goal, Notice, Organization, Registration, User
 from ..models.base import utcnow
@@ -564,10 +564,6 @@ def ends_on_or_after(day, month_first, month_number):
     )
 
 
-def month_number(d: date) -> int:
-    return d.year * 12 + d.month
-
-
 @lru_cache(maxsize=64)
 def _list_statement(kind: bool, goal: bool, month: bool, open_only: bool, archive: bool, mine: bool | None):
     """The list query for a set of filters, built once (bound parameters: year_id, today, today_month,
@@ -618,7 +614,7 @@ def list_rows(year, kind: str = "", goal_id: int | None = None, month: date | No
         params["goal_id"] = goal_id
     if month:
         params["month_first"] = month
-        params["month_next"] = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        params["month_next"] = next_month_start(month)
         params["month_number"] = month_number(month)
     if mine:
         params["user_id"] = mine_of.id
@@ -785,8 +781,7 @@ def overlaps_month(pd: PlanDate, first: date) -> bool:
     """True when a plan date falls in (or spans) the month starting at `first`."""
     if pd.start is None:
         return False
-    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    return pd.start < nxt and (pd.last_day or pd.start) >= first
+    return pd.start < next_month_start(first) and (pd.last_day or pd.start) >= first
 
 
 def consultation_topics(year_id: int) -> list[Event]:

@@ -10,7 +10,8 @@ from functools import lru_cache
 from sqlalchemy import func, or_
 from sqlalchemy.orm import joinedload
 
-from ..events.services import ends_on_or_after, month_number
+from ..dates import month_number, next_month_start
+from ..events.services import ends_on_or_after
 from ..extensions import db
 from ..models import (
     ConsultationRequest,
@@ -51,10 +52,6 @@ class EventFill:
 
 def _month_start(d: date) -> date:
     return d.replace(day=1)
-
-
-def _next_month(d: date) -> date:
-    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
 
 
 def _upcoming(month_start, today_):
@@ -127,7 +124,7 @@ def methodologist_home(user: User, now: date | None = None) -> dict:
     now = now or today()
     since = user.previous_login_at or (datetime.combine(now, datetime.min.time()) - timedelta(days=7))
     q = _methodologist_statements()
-    params = {"since": since, "today": now, "month_start": _month_start(now), "next_month": _next_month(now)}
+    params = {"since": since, "today": now, "month_start": _month_start(now), "next_month": next_month_start(now)}
     signups = db.session.execute(q["signups"], params).all()
     counts = db.session.execute(q["counts"], params).one()._mapping
     return {
