@@ -1,4 +1,4 @@
-"""WSGI entry point for waitress or gunicorn: `waitress-serve wsgi:app`."""
+"""WSGI entry point for gunicorn or waitress: `gunicorn wsgi:app` (what `make run` does: `python -m mo_app.serve`)."""
 
 from mo_app import create_app
 from mo_app.serve import prepare_process

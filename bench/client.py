@@ -77,11 +77,11 @@ def login(port: int, user: str, password: str) -> Session:
     return Session(user, _session_cookie(home, cookie), hx[1])
 
 
-def call(port: int, session: Session, method: str, path: str) -> Response:
+def call(port: int, session: Session, method: str, path: str, timeout: float = 60) -> Response:
     """One request as the logged-in user, sent the way the page sends it (htmx with CSRF for POST)."""
     headers = {"Cookie": session.cookie}
     if method != "GET":
         headers.update({"X-CSRFToken": session.csrf, "HX-Request": "true",
                         "Content-Type": "application/x-www-form-urlencoded"})
-        return request(port, method, path, headers, b"")
-    return request(port, method, path, headers)
+        return request(port, method, path, headers, b"", timeout=timeout)
+    return request(port, method, path, headers, timeout=timeout)

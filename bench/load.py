@@ -1,4 +1,5 @@
-"""Load with Debian's wrk: 16 connections for a fixed time; throughput, p50/p95/p99, status counts."""
+"""Load with Debian's wrk: 16 connections for a fixed time; throughput (answers that succeeded), p50/p95/p99,
+status counts."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 
 from .client import USER_AGENT, Session
 
@@ -46,12 +48,30 @@ def _lua_str(s: str) -> str:
     return json.dumps(s)  # a JSON string literal is a valid Lua string literal for these ASCII values
 
 
-def get_script(session: Session, path: str) -> str:
+def get_script(session: Session | None, path: str) -> str:
+    """GET as one user (or nobody: the bare reference)."""
+    cookie = f'wrk.headers["Cookie"] = {_lua_str(session.cookie)}\n' if session else ""
     return _COMMON + f"""
 wrk.method = "GET"
 wrk.path = {_lua_str(path)}
-wrk.headers["Cookie"] = {_lua_str(session.cookie)}
 wrk.headers["User-Agent"] = {_lua_str(USER_AGENT)}
+""" + cookie
+
+
+def users_get_script(sessions: list[Session], path: str) -> str:
+    """GET as several users: run it with one connection per thread; thread n is user n mod len(sessions), so
+    each user has the same share of the connections (a per-user limit sees what a user can send)."""
+    users = ", ".join(_lua_str(s.cookie) for s in sessions)
+    return _COMMON + f"""
+local cookies = {{ {users} }}
+local req
+init = function(args)
+  req = wrk.format("GET", {_lua_str(path)}, {{
+    ["Cookie"] = cookies[((tid - 1) % #cookies) + 1], ["User-Agent"] = {_lua_str(USER_AGENT)}}})
+end
+request = function()
+  return req
+end
 """
 
 
@@ -94,35 +114,56 @@ def wrk_path() -> str | None:
     return shutil.which("wrk")
 
 
-def run(port: int, script: str, path: str, seconds: float, threads: int = THREADS) -> dict:
-    """Run wrk with `script` against `path`; returns rps, latencies in ms, errors and status counts."""
+@dataclass
+class Running:
+    proc: subprocess.Popen
+    script: str  #: the Lua file, removed when done
+    seconds: float
+
+
+def start(port: int, script: str, path: str, seconds: float, threads: int = THREADS,
+          connections: int = CONNECTIONS, timeout: float = 10) -> Running:
+    """Start wrk in the background (finish() waits for it and reads its result)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
         name = f.name
+    cmd = [wrk_path() or "wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+           "--timeout", f"{round(timeout)}s", "-s", name, f"http://127.0.0.1:{port}{path}"]
+    return Running(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), name, seconds)
+
+
+def finish(running: Running) -> dict:
+    """Wait for wrk; rps counts the answers that succeeded (2xx, 3xx): a fast 429 or 500 is not throughput."""
     try:
-        out = subprocess.run(
-            [wrk_path() or "wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s",
-             "--timeout", "10s", "-s", name, f"http://127.0.0.1:{port}{path}"],
-            capture_output=True, text=True, timeout=seconds + 60, check=False,
-        )
+        stdout, stderr = running.proc.communicate(timeout=running.seconds + 60)
     finally:
-        os.unlink(name)
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCHJSON ")), None)
+        if running.proc.poll() is None:
+            running.proc.kill()
+        os.unlink(running.script)
+    line = next((ln for ln in stdout.splitlines() if ln.startswith("BENCHJSON ")), None)
     if line is None:
-        raise RuntimeError(f"wrk gave no result: {out.stdout[-500:]} {out.stderr[-500:]}")
+        raise RuntimeError(f"wrk gave no result: {stdout[-500:]} {stderr[-500:]}")
     data = json.loads(line[len("BENCHJSON "):])
     seconds_run = data["duration_us"] / 1e6
     done = data["requests"] > 0
+    statuses = {int(k): v for k, v in data["statuses"].items()}
+    ok = sum(n for s, n in statuses.items() if 200 <= s < 400)
 
     def ms(key: str) -> float | None:
         return round(data[key] / 1000, 1) if done else None
 
     return {
-        "rps": round(data["requests"] / seconds_run, 1) if seconds_run else 0.0,
+        "rps": round(ok / seconds_run, 1) if seconds_run else 0.0,
         "requests": data["requests"],
         "p50_ms": ms("p50_us"),
         "p95_ms": ms("p95_us"),
         "p99_ms": ms("p99_us"),
         "errors": data["errors"] + data["timeouts"],
-        "statuses": {int(k): v for k, v in data["statuses"].items()},
+        "statuses": statuses,
     }
+
+
+def run(port: int, script: str, path: str, seconds: float, threads: int = THREADS,
+        connections: int = CONNECTIONS, timeout: float = 10) -> dict:
+    """Run wrk with `script` against `path`; returns rps, latencies in ms, errors and status counts."""
+    return finish(start(port, script, path, seconds, threads, connections, timeout))

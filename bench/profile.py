@@ -1,7 +1,8 @@
 """`python -m bench.profile /events [--role librarian] [--db large] [-n 20] [--post] [--sort tottime]`: where a
 page's time goes.
 
-Runs the page in-process against a dataset `make bench` built (bench/data/<db>.sqlite3, or DATABASE_URL),
+Runs the page in-process against a dataset `make bench` built (bench/data/<db>.sqlite3: large and small; city
+and x10 after `BENCH_SCALE=10 make bench`; or DATABASE_URL),
 prints the statements it runs and the slowest functions (cProfile, sorted by cumulative time).
 """
 
@@ -24,7 +25,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("path")
     parser.add_argument("--role", default="methodologist", choices=["librarian", "methodologist"])
-    parser.add_argument("--db", default="large", choices=["large", "small"])
+    parser.add_argument("--db", default="large",
+                        help="bench/data/<db>.sqlite3: large, small (make bench), city, x10 (BENCH_SCALE=10)")
     parser.add_argument("-n", type=int, default=20, help="requests to profile")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"],
@@ -51,7 +53,9 @@ def main() -> None:
         user = db.session.scalar(db.select(User).where(User.login == login))
         if user is None:
             raise SystemExit(f"no {login} in {url}: run `make bench` (or bench.generate.build) first")
-        ident = user.get_id()
+        from mo_app.auth.sessions import open_session
+
+        ident = open_session(user)  # a server-side session, as a real login opens one
     with client.session_transaction() as sess:
         sess["_user_id"] = ident
         sess["_fresh"] = True

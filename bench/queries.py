@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 
 from sqlalchemy import event
 
-#: transaction control and connection set-up are not the page's queries
-NOT_COUNTED = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
+#: transaction control and connection or transaction settings (SET LOCAL …) are not the page's queries
+NOT_COUNTED = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA", "SET ")
 
 
 def is_counted(statement: str) -> bool:
@@ -16,11 +17,13 @@ def is_counted(statement: str) -> bool:
 
 @contextmanager
 def count_statements(engine):
-    """Collect the statements `engine` runs inside the block into the yielded list."""
+    """Collect the statements `engine` runs in this thread inside the block into the yielded list (another
+    thread's work, a test server's for one, is not the block's)."""
     seen: list[str] = []
+    thread = threading.get_ident()
 
     def _on_execute(conn, cursor, statement, parameters, context, executemany):
-        if is_counted(statement):
+        if threading.get_ident() == thread and is_counted(statement):
             seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", _on_execute)

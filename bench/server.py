@@ -1,4 +1,6 @@
-"""The bench app as a separate process on 127.0.0.1: waitress (as `make run`) or gunicorn with 2 workers."""
+"""The bench app (or the bare reference) as a separate process on 127.0.0.1 (bench/serve.py): gunicorn as `make run`
+serves it (WORKERS gthread workers, default one per core, × THREADS threads), waitress with THREADS threads (what
+`make run` served before; Windows still), or granian (WORKERS × THREADS)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from mo_app.serve import threads
+from mo_app.serve import workers
 
 from .client import request
 
@@ -24,27 +26,39 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Server:
-    """Start, wait for /healthz, measure the workers' peak RSS, stop."""
+def waitress_threads() -> int:
+    """Threads (of waitress, or of each worker): THREADS, default 4 (as mo_app.serve reads it)."""
+    return int(os.environ.get("THREADS", "4"))
 
-    def __init__(self, kind: str, database_url: str, env: dict):
+
+def gunicorn_workers() -> int:
+    """Worker processes (gunicorn, granian): WORKERS, default one per core (as mo_app.serve reads it)."""
+    return workers()
+
+
+class Server:
+    """Start, wait for /healthz, measure the workers' peak RSS, stop. `app` is "app" (the bench app: mo_app plus
+    the in-app reference) or "bare" (bench/bare.py), served the same way."""
+
+    def __init__(self, kind: str, database_url: str, env: dict | None = None, app: str = "app"):
         self.kind = kind
+        self.app = app
         self.port = free_port()
-        self.env = {**os.environ, **env, "DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": str(self.port)}
+        self.env = {**os.environ, **(env or {}), "DATABASE_URL": database_url, "HOST": "127.0.0.1",
+                    "PORT": str(self.port)}
         self.proc: subprocess.Popen | None = None
-        self.log_path = LOGS / f"server-{kind}.log"
+        self.log_path = LOGS / f"server-{kind}{'-bare' if app == 'bare' else ''}.log"
         self.restarts = 0
         self._peak_before = 0.0
 
     @property
     def label(self) -> str:
-        return f"waitress, {threads()} threads" if self.kind == "waitress" else "gunicorn, 2 sync workers"
+        if self.kind == "waitress":
+            return f"waitress, {waitress_threads()} threads"
+        return f"{self.kind}, {gunicorn_workers()} workers × {waitress_threads()} threads"
 
     def command(self) -> list[str]:
-        if self.kind == "waitress":
-            return [sys.executable, "-m", "bench.serve"]
-        return [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
-                "--timeout", "120", "--log-level", "warning", "bench.wsgi:app"]
+        return [sys.executable, "-m", "bench.serve", self.kind, self.app]
 
     def __enter__(self) -> Server:
         self.start()
@@ -58,7 +72,7 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.kind} exited: see {self.log_path}")
+                raise RuntimeError(f"{self.kind} ({self.app}) exited: see {self.log_path}")
             try:
                 if request(self.port, "GET", "/healthz", timeout=5).status == 200:
                     return
@@ -77,7 +91,8 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            # gunicorn: SIGQUIT is its quick shutdown (SIGTERM waits up to 30 s for requests in progress)
+            self.proc.send_signal(signal.SIGQUIT if self.kind == "gunicorn" else signal.SIGTERM)
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -85,7 +100,7 @@ class Server:
                 self.proc.wait()
 
     def worker_pids(self) -> list[int]:
-        """The processes that serve requests: waitress itself, or gunicorn's workers."""
+        """The processes that serve requests: waitress itself, or gunicorn's (granian's) workers."""
         if self.kind == "waitress":
             return [self.proc.pid]
         path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")

@@ -20,10 +20,13 @@ from sqlalchemy import event, insert, inspect, select
 
 from .extensions import db
 from .models import (
+    AppSettings,
     AuditEntry,
     BestPractice,
+    Certificate,
     ConsultationRequest,
     Event,
+    EventMaterial,
     Organization,
     Recommendation,
     Registration,
@@ -45,12 +48,15 @@ AUDITED: tuple[type, ...] = (
     Recommendation,
     BestPractice,
     ConsultationRequest,
+    AppSettings,
+    Certificate,
+    EventMaterial,
 )
 #: fields whose value is never written to the log; only the fact that they changed
 SECRET_FIELDS = {"password_hash", "calendar_token"}
 MASK = "•••"
 #: bookkeeping fields that change on every write or login: not worth an entry of their own
-IGNORED_FIELDS = {"updated_at", "last_login_at", "previous_login_at", "session_version", "version"}
+IGNORED_FIELDS = {"updated_at", "last_login_at", "previous_login_at", "version", "pdf", "printed"}
 
 _SNAPSHOTS = "mo_audit_snapshots"
 _suspended: ContextVar[bool] = ContextVar("audit_suspended", default=False)
@@ -107,6 +113,13 @@ def _actor_id() -> int | None:
             if identity:
                 return identity[0]
     return _actor.get()
+
+
+def record(action: str, entity: str, entity_id: int | None, changes: dict | None = None) -> None:
+    """Add an entry by hand, for a change the automatic log does not see (its model is not audited): who is the
+    logged-in user of the request, else the CLI actor; committed with the change."""
+    db.session.add(AuditEntry(user_id=_actor_id(), action=action, entity=entity, entity_id=entity_id,
+                              changes=changes or {}))
 
 
 def _columns(mapper) -> list:

@@ -1,13 +1,16 @@
 """Rendered fragments of expensive, rarely changing pages (the plan, the year results, the plan's DOCX and
 PDF, the event list, the visits pages' tables), kept in process and invalidated by a data stamp that every
-committed change renews. HTML with forms is kept with a CSRF slot each request fills (`render_forms`).
+committed change renews. Templates keep blocks with `{% cache %}` (`cached_html`); HTML with forms is kept with a
+CSRF slot each request fills.
 
 The stamp is the one row of `data_version`: a random token that database triggers write again in the same
-transaction as any insert, update or delete of a table a cached page may show (every table but the audit
-log, notices and the stamp itself; of `user`, not the login bookkeeping columns). On PostgreSQL they are
-deferred constraint triggers, so the row is written (and locked) only at COMMIT; on SQLite writers are
-serialised anyway. Triggers see every write: ORM flushes, `session.execute(update(...))`, bulk inserts, a
-restore, psql by hand — and cost the app no statement.
+transaction as any insert, update or delete of a table a cached page may show (every table but the audit log,
+notices, sessions, throttling counters, the worker's schedule and the stamp itself; of `user`, not the login
+bookkeeping columns). On PostgreSQL they are deferred constraint triggers, so the row is written (and locked)
+only at COMMIT; on SQLite writers are serialised anyway. Triggers see every write: ORM flushes,
+`session.execute(update(...))`, bulk inserts, psql by hand — and cost the app no statement. A restore
+(backup.py) loads the data without them (SQLite's backup API copies pages; pg_dump creates the triggers after
+the data) and writes a new stamp itself, in the same step.
 
 A page reads the stamp (a subquery of a query it makes anyway) BEFORE it reads the data it renders, and
 keeps what it rendered under (stamp, what it shows, whose view). So:
@@ -16,9 +19,8 @@ keeps what it rendered under (stamp, what it shows, whose view). So:
   reads is new, so it misses and renders afresh;
 - a fragment is never older than its stamp: the data is read after the stamp, in the same snapshot (SQLite)
   or a later one (PostgreSQL, read committed), and a change commits together with its new stamp;
-- a random token rather than a counter: a database restored from a backup brings back that backup's token,
-  whose fragments (if any are still held) show exactly that data; a counter would repeat values for
-  different data.
+- a random token rather than a counter: a database copied back by hand brings back its token, whose
+  fragments (if any are still held) show exactly that data; a counter would repeat values for different data.
 
 A request whose own transaction has uncommitted changes neither reads nor fills the cache (it would see data
 no other request sees yet, or never will after a rollback).
@@ -36,8 +38,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g, has_request_context, request
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from jinja2 import nodes
+from jinja2.ext import Extension
 from markupsafe import Markup
 from sqlalchemy import Column, Integer, MetaData, String, Table, event, select
 from sqlalchemy.orm import Session
@@ -53,11 +58,15 @@ data_version = Table(
 )
 
 #: tables whose rows no cached page shows: a change to them keeps the stamp
-UNWATCHED_TABLES = {"audit_entry", "notice", "data_version", "alembic_version"}
-#: columns of `user` that change on login or a password change; no cached page shows them
+UNWATCHED_TABLES = {
+    "audit_entry", "notice", "data_version", "alembic_version", "scheduled_job", "user_session", "throttle_counter",
+    "render_slot", "issued_document", "certificate", "event_material", "event_feedback", "mail_outbox",
+    "mail_preference",
+}
+#: columns of `user` that change on login, a password change or «Просмотрено»; no cached page shows them
 UNWATCHED_USER_COLUMNS = {
-    "last_login_at", "previous_login_at", "session_version", "password_hash", "must_change_password",
-    "calendar_token",
+    "last_login_at", "previous_login_at", "password_hash", "must_change_password", "calendar_token",
+    "signups_seen_at",
 }
 DEFAULT_BUDGET = 16 * 1024 * 1024  #: bytes of fragments kept per process (FRAGMENT_CACHE_BYTES)
 _CHANGED = "mo_uncommitted_changes"
@@ -145,7 +154,7 @@ def _note_flush(session, flush_context):
 
 @event.listens_for(db.session, "do_orm_execute")
 def _note_statement(state):
-    if state.is_insert or state.is_update or state.is_delete:
+    if state.statement.is_dml:  # an insert, update or delete (one attribute, read on every query)
         state.session.info[_CHANGED] = True
 
 
@@ -231,24 +240,80 @@ def cached(stamp: str | None, key: Hashable, build: Callable[[], object],
     return value
 
 
-# ---- kept HTML with forms -------------------------------------------------------------------------------------
+# ---- caching at the template boundary ------------------------------------------------------------------------------
 
-#: Kept HTML with forms holds this where a form's CSRF token goes; `with_csrf` puts the request's token there.
+#: Kept HTML with forms holds this where a form's CSRF token goes; each request puts its own token there.
 #: Random for each process: no stored text can hold it, and no token is ever kept.
 CSRF_SLOT = "csrf-slot-" + secrets.token_hex(16)
 
 
-def render_forms(template: str, **context) -> str:
-    """render_template() of HTML to keep with `cached` whose forms need a CSRF token: `csrf_token()` in the
-    template (and what it includes) gives CSRF_SLOT. Whatever else the HTML shows must be in the cache key."""
-    return render_template(template, csrf_token=lambda: CSRF_SLOT, **context)
+def use_stamp(stamp: str | None) -> str | None:
+    """Note the data stamp this request read (in a query it made anyway, before reading the data it shows), for
+    the `{% cache %}` blocks of the page it renders; returns it."""
+    g.data_stamp = stamp
+    return stamp
 
 
-def with_csrf(html: str) -> Markup:
-    """HTML from `render_forms` (kept or just drawn) with this request's CSRF token in its forms."""
-    return Markup(html.replace(CSRF_SLOT, generate_csrf()))  # noqa: S704 - the output of autoescaped templates
+def request_stamp() -> str | None:
+    """The stamp this request noted, else the current one (read once, before any data the blocks read)."""
+    if "data_stamp" not in g:
+        g.data_stamp = current_stamp()
+    return g.data_stamp
+
+
+def viewer_key() -> tuple:
+    """What a fragment may depend on beyond its own key: the viewer's role and school, and the script root (the
+    URLs it holds). Added to every key by the cache, never by its callers."""
+    role = school = None
+    if current_user and current_user.is_authenticated:
+        role, school = current_user.role, current_user.organization_id
+    return (role, school, request.script_root if has_request_context() else "")
+
+
+def cached_html(key: tuple, draw: Callable[[], str]) -> Markup:
+    """The HTML `draw()` renders (an autoescaped template's output), kept under the request's data stamp, `key`
+    and the viewer (`viewer_key`); its forms' CSRF slots filled with this request's token."""
+    def render() -> str:
+        # Flask-WTF's generate_csrf() answers what `g.csrf_token` holds: csrf_token() and the forms made in the
+        # block write the slot; forms made before it hold the request's token, put back as the slot
+        token = generate_csrf()
+        g.csrf_token = CSRF_SLOT
+        try:
+            return str(draw()).replace(token, CSRF_SLOT)
+        finally:
+            g.csrf_token = token
+
+    html = cached(request_stamp(), ("html", *key, *viewer_key()), render)
+    if g.get("csrf_token") == CSRF_SLOT:  # inside an outer block: it fills the slots itself
+        return Markup(html)  # noqa: S704 - the output of an autoescaped template
+    return Markup(html.replace(CSRF_SLOT, generate_csrf()))  # noqa: S704 - the output of an autoescaped template
+
+
+class CacheExtension(Extension):
+    """`{% cache "name", part, ... %}…{% endcache %}`: the block's HTML kept per data stamp (see `cached_html`).
+
+    The block is drawn only on a miss, so the data it shows should be read inside it (a function the page passes,
+    called in the block) — then a hit reads nothing. Everything the block shows must be named by the key's parts
+    or be the viewer's role, school or the script root, which the cache adds itself."""
+
+    tags = {"cache"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        parts = [parser.parse_expression()]
+        while parser.stream.skip_if("comma"):
+            parts.append(parser.parse_expression())
+        body = parser.parse_statements(("name:endcache",), drop_needle=True)
+        call = self.call_method("_kept", [nodes.Tuple(parts, "load")])
+        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    @staticmethod
+    def _kept(key: tuple, caller) -> Markup:
+        return cached_html(key, caller)
 
 
 def init_app(app: Flask) -> None:
-    """One fragment cache per app (per process); the stamp listeners are installed on import."""
+    """One fragment cache per app (per process) and the `{% cache %}` tag; the stamp listeners are installed on
+    import."""
     app.extensions["mo_fragments"] = FragmentCache(app.config.get("FRAGMENT_CACHE_BYTES", DEFAULT_BUDGET))
+    app.jinja_env.add_extension(CacheExtension)

@@ -14,10 +14,13 @@ from .models.people import MIN_PASSWORD_LENGTH, ROLES
 def register_cli(app: Flask) -> None:
     @app.cli.command("load-demo")
     def load_demo_command():
-        """Load the 2015–2016 plan and its copy on the current school year (idempotent)."""
-        from .demo import load_demo
+        """Load the demo into an empty database, once (`make demo`); a real database is refused."""
+        from .demo import DemoRefused, load_demo
 
-        created = load_demo()
+        try:
+            created = load_demo()
+        except DemoRefused as e:
+            raise click.ClickException(e.message) from e
         if not any(created.values()):
             click.echo("Демо-данные уже загружены, ничего не изменено.")
         else:
@@ -57,30 +60,29 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Создан пользователь {login} ({ROLES[role].lower()}).")
 
     @app.cli.command("backup")
-    @click.argument("path", type=click.Path(dir_okay=False))
+    @click.argument("path", required=False, type=click.Path(dir_okay=False))
     def backup_command(path):
-        """Write a consistent copy of the database to PATH while the app keeps running."""
-        from .backup import BackupError, backup
+        """Write one archive of the database and every uploaded file (default: a new one in BACKUP_DIR)."""
+        from .backup import BackupError, backup, size_text
 
         try:
             target = backup(path)
         except BackupError as e:
             raise click.ClickException(str(e)) from e
-        click.echo(f"Резервная копия сохранена: {target} ({target.stat().st_size // 1024} КБ).")
+        click.echo(f"Резервная копия сохранена: {target} ({size_text(target.stat().st_size)}).")
 
     @app.cli.command("restore")
     @click.argument("path", type=click.Path(dir_okay=False))
     @click.option("--yes", is_flag=True, help="Не спрашивать подтверждения.")
     def restore_command(path, yes):
-        """Replace all data with the backup at PATH (asks first unless --yes)."""
+        """Replace the database and uploaded files with the archive at PATH, checked first (asks unless --yes)."""
         from .backup import BackupError, restore
 
         if not yes:
-            click.confirm(f"Все текущие данные будут заменены копией из {path}. Продолжить?", abort=True)
+            click.confirm(f"Все текущие данные и файлы будут заменены копией из {path}. Продолжить?", abort=True)
         try:
             kept = restore(path)
         except BackupError as e:
             raise click.ClickException(str(e)) from e
-        click.echo(f"Данные восстановлены из {path}.")
-        if kept:
-            click.echo(f"Прежние данные сохранены в {kept}.")
+        click.echo(f"Данные и файлы восстановлены из {path}.")
+        click.echo(f"Прежние данные сохранены в {kept}.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from functools import lru_cache
@@ -89,6 +91,83 @@ def next_month_start(d: date) -> date:
     return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
 
 
+def month_end(d: date) -> date:
+    """The last day of `d`'s month (defined for every date, December 9999 too)."""
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+# ---- dates as people type them, and the school year they must fall in
+
+DATE_MESSAGE = "Введите дату в формате ДД.ММ.ГГГГ (например, 17.12.2026)."
+MONTH_MESSAGE = "Выберите месяц (ГГГГ-ММ или ММ.ГГГГ)."
+_RU_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_ISO_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_RU_MONTH = re.compile(r"(\d{1,2})\.(\d{4})")
+
+
+def parse_date(text: str) -> date:
+    """A day written as «17.12.2026» (typed in Russian) or «2026-12-17» (what <input type="date"> sends);
+    ValueError for anything else (an impossible day too)."""
+    text = (text or "").strip()
+    if m := _RU_DATE.fullmatch(text):
+        day, month, year = (int(x) for x in m.groups())
+    elif m := _ISO_DATE.fullmatch(text):
+        year, month, day = (int(x) for x in m.groups())
+    else:
+        raise ValueError(text)
+    return date(year, month, day)  # ValueError for 31.02 or year 0000
+
+
+def parse_month(text: str) -> date:
+    """A month written as «2026-12» (what <input type="month"> sends) or «12.2026», as its first day;
+    ValueError for anything else."""
+    text = (text or "").strip()
+    if m := _ISO_MONTH.fullmatch(text):
+        year, month = (int(x) for x in m.groups())
+    elif m := _RU_MONTH.fullmatch(text):
+        month, year = (int(x) for x in m.groups())
+    else:
+        raise ValueError(text)
+    return date(year, month, 1)
+
+
+def school_year_bounds(start_year: int) -> tuple[date, date]:
+    """The first and the last day of a school year: 1 September – 31 August."""
+    return date(start_year, 9, 1), date(start_year + 1, 8, 31)
+
+
+def outside_school_year(start_year: int) -> str:
+    """The message for a date outside its school year: «Дата вне 2026–2027 учебного года»."""
+    return f"Дата вне {start_year}–{start_year + 1} учебного года."
+
+
+def year_limits(start_year: int, month: bool = False) -> dict[str, str]:
+    """`min` and `max` of a date (or month) input for the school year: the browser's picker offers no other."""
+    first, last = school_year_bounds(start_year)
+    if month:
+        return {"min": first.strftime("%Y-%m"), "max": last.strftime("%Y-%m")}
+    return {"min": first.isoformat(), "max": last.isoformat()}
+
+
+def in_school_year(d: date, start_year: int) -> bool:
+    first, last = school_year_bounds(start_year)
+    return first <= d <= last
+
+
+class OutsideSchoolYear(ValueError):
+    """A date outside the school year it belongs to; str() is the Russian message."""
+
+
+def check_in_school_year(value: PlanDate | date | None, start_year: int) -> None:
+    """Raise OutsideSchoolYear unless every day `value` names lies in the school year `start_year`."""
+    if value is None:
+        return
+    days = [value] if isinstance(value, date) else [d for d in (value.start, value.end, value.last_day) if d]
+    if any(not in_school_year(d, start_year) for d in days):
+        raise OutsideSchoolYear(outside_school_year(start_year))
+
+
 def month_number(d: date) -> int:
     """year * 12 + month: months compare and count as integers."""
     return d.year * 12 + d.month
@@ -147,8 +226,10 @@ class PlanDate:
             return self.start
         last = self.end or self.start
         if self.kind == YEAR and self.end is None:
+            if self.start.year == date.max.year:
+                return date.max  # a stored start in September 9999: the year's May does not exist
             last = date(self.start.year + 1, 5, 1)
-        return date.fromordinal(next_month_start(last).toordinal() - 1)
+        return month_end(last)
 
     def shifted(self, years: int) -> PlanDate:
         """The same date moved on by whole years (a plan copied to a later year)."""
@@ -165,6 +246,18 @@ class PlanDate:
     @classmethod
     def span(cls, y1: int, m1: int, y2: int, m2: int) -> PlanDate:
         return cls(SPAN, date(y1, m1, 1), date(y2, m2, 1))
+
+
+def date_moved(planned: PlanDate, actual: PlanDate) -> bool:
+    """True when an event's date differs from the one in the plan. A time of day added to the planned day is not a
+    move (the plan keeps no time); an event planned without a date (TBD) has not moved."""
+    if planned.kind == TBD:
+        return False
+
+    def day(d: PlanDate) -> tuple:
+        return (DAY if d.kind == DATETIME else d.kind, d.start, d.end)
+
+    return day(planned) != day(actual)
 
 
 class HasPlanDate:

@@ -5,6 +5,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from .dates import OutsideSchoolYear
+from .documents.slots import DocumentBusy
 from .extensions import db, login_manager
 from .web import is_htmx
 
@@ -24,11 +26,11 @@ MESSAGES = {
 NUMERIC_OUT_OF_RANGE = "22003"  #: SQLSTATE numeric_value_out_of_range
 
 
-def error_response(code: int, message: str | None = None):
+def error_response(code: int, message: str | None = None, title: str | None = None):
     """Render the Russian error page (or just its box for htmx) with the given status."""
-    title, text = MESSAGES.get(code, MESSAGES[500])
+    default_title, text = MESSAGES.get(code, MESSAGES[500])
     template = "errors/_error.html" if is_htmx() else "errors/error.html"
-    return render_template(template, code=code, title=title, text=message or text), code
+    return render_template(template, code=code, title=title or default_title, text=message or text), code
 
 
 def init_app(app: Flask) -> None:
@@ -40,7 +42,20 @@ def init_app(app: Flask) -> None:
     def _http(e):
         if e.code is None or e.code < 400:
             return e
-        return error_response(e.code)
+        # a message given where it was raised (web.py's parsers: in Russian), else the code's own
+        own = e.description if e.description != type(e).description else None
+        return error_response(e.code, own)
+
+    @app.errorhandler(OutsideSchoolYear)
+    def _outside_year(e):
+        # a service's guard: the forms refuse such a date beside its field first; nothing was written
+        db.session.rollback()
+        return error_response(422, str(e))
+
+    @app.errorhandler(DocumentBusy)
+    def _busy(e):
+        response, code = error_response(429, e.message)
+        return response, code, {"Retry-After": "1"}
 
     @app.errorhandler(OverflowError)
     def _overflow(e):

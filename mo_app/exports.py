@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from flask import Response
 
-from .printing import document_slot, download_headers
+from .printing import document_slot, send_download
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -30,7 +30,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
     for row in rows:
         writer.writerow([safe_cell(v) for v in row])
     data = "\ufeff" + buf.getvalue()
-    return Response(data.encode("utf-8"), mimetype="text/csv; charset=utf-8", headers=download_headers(filename))
+    return send_download(data.encode("utf-8"), filename, "text/csv; charset=utf-8")
 
 
 def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]], widths: dict | None = None) -> bytes:
@@ -65,8 +65,6 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]], 
 
 
 def xlsx_response(filename: str, sheets, widths: dict | None = None) -> Response:
-    return Response(
-        xlsx_bytes(sheets, widths),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers=download_headers(filename),
-    )
+    """An XLSX download."""
+    return send_download(xlsx_bytes(sheets, widths), filename,
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

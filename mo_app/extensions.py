@@ -6,8 +6,6 @@ from contextvars import ContextVar
 
 from flask import has_request_context, request
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -26,7 +24,6 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 @event.listens_for(Engine, "connect")
@@ -62,7 +59,8 @@ def write_lock():
         _write_lock.reset(token)
 
 
-def _wants_immediate() -> bool:
+def wants_immediate() -> bool:
+    """True when the next SQLite transaction should begin IMMEDIATE (it may write)."""
     if _write_lock.get():
         return True
     if has_request_context():
@@ -75,4 +73,4 @@ def _wants_immediate() -> bool:
 def _sqlite_begin(conn):
     """Emit BEGIN ourselves: IMMEDIATE for writing requests, so no write fails with 'database is locked'."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_immediate() else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if wants_immediate() else "BEGIN")

@@ -1,60 +1,40 @@
-"""Request hardening shared by all areas: login throttling (Flask-Limiter storage) and refusing NUL bytes.
+"""Request hardening shared by all areas: login throttling (mo_app/throttle.py), refusing NUL bytes, and
+`Cache-Control: no-store` on everything but static files.
 
-Login throttling counts FAILED attempts only, per login name and per client address, in the storage
-Flask-Limiter was given (`RATELIMIT_STORAGE_URI`: memory by default, Redis for several workers). A
-throttled attempt is refused before the password is checked, with the same answer whether the login
-exists or not.
+Login throttling counts failed attempts per (login name, address) — LOGIN_LIMIT_PER_LOGIN, 5 per 15 minutes —
+and per address — LOGIN_LIMIT_PER_ADDRESS, 100 per 15 minutes: a school behind one address has room for
+everyone's typos. A correct password from an address that has not failed is never refused because of
+failures elsewhere. An attempt is reserved before the password is checked, so parallel attempts get no more
+checks than the limit; a throttled attempt is refused with the same answer whether the login exists or not.
 """
 
 from __future__ import annotations
 
-import math
-import time
-
 from flask import Flask, current_app, request
-from flask_limiter.util import get_remote_address
-from limits import parse
-from sqlalchemy import event
 
+from . import throttle
 from .dates import plural
 from .errors import error_response
-from .extensions import limiter
-from .models import User
 
-#: defaults; override with LOGIN_LIMIT_PER_LOGIN / LOGIN_LIMIT_PER_ADDRESS in the app config
+#: defaults; override with LOGIN_LIMIT_PER_LOGIN / LOGIN_LIMIT_PER_ADDRESS (environment or app config)
 LIMIT_PER_LOGIN = "5 per 15 minutes"
-LIMIT_PER_ADDRESS = "20 per 15 minutes"
+LIMIT_PER_ADDRESS = "100 per 15 minutes"
 
 
-def _limits() -> list[tuple[object, str, str]]:
+def login_attempt(login: str) -> throttle.Attempt:
+    """Reserve one login attempt for this login name from this address (check `.allowed` before the password)."""
     cfg = current_app.config
-    return [
-        (parse(cfg.get("LOGIN_LIMIT_PER_LOGIN", LIMIT_PER_LOGIN)), "login-name", "name"),
-        (parse(cfg.get("LOGIN_LIMIT_PER_ADDRESS", LIMIT_PER_ADDRESS)), "login-addr", "addr"),
-    ]
+    name = (login or "").strip().lower()[:60]
+    address = request.remote_addr or "-"
+    return throttle.reserve(
+        throttle.Counter("login", cfg.get("LOGIN_LIMIT_PER_LOGIN") or LIMIT_PER_LOGIN, (name, address)),
+        throttle.Counter("login-address", cfg.get("LOGIN_LIMIT_PER_ADDRESS") or LIMIT_PER_ADDRESS, (address,)),
+    )
 
 
-def _keys(login: str) -> dict[str, str]:
-    return {"name": (login or "").strip().lower()[:60], "addr": get_remote_address() or "-"}
-
-
-def _enabled() -> bool:
-    return bool(limiter.enabled) and limiter._storage is not None  # noqa: SLF001 - None when disabled
-
-
-def login_throttled(login: str) -> str | None:
-    """A Russian message if failed attempts for this login name or this address are used up, else None."""
-    if not _enabled():
-        return None
-    keys = _keys(login)
-    wait = 0.0
-    for item, scope, which in _limits():
-        if not limiter.limiter.test(item, scope, keys[which]):
-            reset_at, _ = limiter.limiter.get_window_stats(item, scope, keys[which])
-            wait = max(wait, reset_at - time.time())
-    if wait <= 0:
-        return None
-    minutes = max(1, math.ceil(wait / 60))
+def login_refused_message(attempt: throttle.Attempt) -> str:
+    """What a throttled login reads (the same for every login name)."""
+    minutes = attempt.retry_minutes
     return (
         "Слишком много неудачных попыток входа. "
         f"Попробуйте снова через {minutes} {plural(minutes, 'минуту', 'минуты', 'минут')} "
@@ -62,21 +42,10 @@ def login_throttled(login: str) -> str | None:
     )
 
 
-def login_failed(login: str) -> None:
-    """Count one failed login attempt for the login name and for the address."""
-    if not _enabled():
-        return
-    keys = _keys(login)
-    for item, scope, which in _limits():
-        limiter.limiter.hit(item, scope, keys[which])
-
-
-def login_succeeded(login: str) -> None:
-    """A successful login clears the failures counted for this login name (not for the address)."""
-    if not _enabled():
-        return
-    item, scope, _ = _limits()[0]
-    limiter.limiter.clear(item, scope, _keys(login)["name"])
+def login_succeeded(attempt: throttle.Attempt) -> None:
+    """The password was right: this login name's failures from this address are forgotten, the address's
+    reservation is given back."""
+    attempt.release(clear=attempt.counters[:1])
 
 
 def _strings(value) -> list[str]:
@@ -108,13 +77,18 @@ def _refuse_nul_bytes():
     return None
 
 
-@event.listens_for(User.active, "set", active_history=True)
-def _deactivation_ends_sessions(user, value, oldvalue, initiator):
-    """Deactivating an account ends all its sessions and remember-me cookies, even after reactivation."""
-    if oldvalue is True and not value:
-        user.session_version = (user.session_version or 0) + 1
+def _no_store(response):
+    """Nothing but static files is kept by the browser or a proxy: pages of logged-in users and every download
+    (PDF, DOCX, XLSX, CSV, ICS, uploaded files) stay off the disk of a shared school computer."""
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def init_app(app: Flask) -> None:
-    """Install the request guards."""
+    """Install the request guards, the no-store rule and the throttling counters."""
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_nul_bytes)
+    app.after_request(_no_store)
+    throttle.init_app(app)
+    for name, default in (("LOGIN_LIMIT_PER_LOGIN", LIMIT_PER_LOGIN), ("LOGIN_LIMIT_PER_ADDRESS", LIMIT_PER_ADDRESS)):
+        throttle.Counter(name, app.config.get(name) or default, ()).item  # noqa: B018 - a bad value fails at start

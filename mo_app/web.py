@@ -1,13 +1,27 @@
-"""Request helpers shared by all areas: full page or fragment, role checks, the current year."""
+"""Request helpers shared by all areas: full page or fragment, role checks, and the parsers of the query
+parameters every area reads — `month`, `page`, `year`, dates, and `next` with the one safe-redirect rule.
+
+How a bad value is answered, the same on every route:
+- `page`: anything but a plain number, or a number below 1, is the first page; past the end, the last page.
+- `month` (ГГГГ-ММ or ММ.ГГГГ): a malformed one is ignored (the page's default month); a month outside the
+  school year shown is brought to the nearest month of that year (September or August).
+- `year` (a school year by its first calendar year, `?year=2026`): malformed → 400; a year with no plan → 404.
+- dates in the query (`from`, `to`: ДД.ММ.ГГГГ or ГГГГ-ММ-ДД): malformed → 400.
+- `next`: anything but a local path is replaced by the page's default target.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from functools import wraps
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.exceptions import BadRequest, NotFound
 
+from .dates import parse_date, parse_month, school_year_bounds
 from .extensions import db
 from .models import SchoolYear
 
@@ -53,16 +67,133 @@ def role_required(*roles: str):
 
 
 def methodologist_required(view):
-    """Shortcut for role_required("methodologist")."""
+    """The methodologist only (librarians get 403)."""
     return role_required("methodologist")(view)
 
 
+def any_role(view):
+    """Any logged-in user of either role (what each sees is decided by the view's loader and queries)."""
+    return role_required("methodologist", "librarian")(view)
+
+
+# ---- where to go back: the one safe-redirect rule
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_NEXT = 2000
+
+
 def is_safe_next(target: str | None) -> bool:
-    """Only local paths are allowed as a redirect target after login."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """The one rule for a redirect target taken from a request: a path on this site ("/events?month=2026-12").
+
+    Refused: a scheme or a host ("https://evil", "//evil"), a backslash (browsers read "/\\evil" as "//evil"),
+    any control character (CR/LF would split the header; browsers drop TAB and LF, so "/<TAB>/evil" is "//evil"),
+    and the same in the percent-decoded text ("/%2F/evil", "/%0d%0aSet-Cookie")."""
+    if not target or len(target) > MAX_NEXT:
         return False
-    parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc
+    for text in (target, unquote(target)):
+        if not text.startswith("/") or text.startswith("//") or "\\" in text or _CONTROL.search(text):
+            return False
+        parts = urlsplit(text)
+        if parts.scheme or parts.netloc:
+            return False
+    return True
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """`target` if it is a safe local path (is_safe_next), else `default`."""
+    return target if is_safe_next(target) else default
+
+
+def next_arg(default: str) -> str:
+    """Where to go back after an action: the posted or queried `next` if it is safe, else `default`."""
+    target = request.form.get("next") or request.args.get("next") or ""
+    return safe_next(target, default)
+
+
+def referrer_target(default: str) -> str:
+    """Back to the page the request came from when it is a page of this site, else `default`."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host:
+        return default
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""), default)
+
+
+# ---- query parameters
+
+MAX_PAGE = 1_000_000
+
+
+def page_arg(name: str = "page", default: int = 1) -> int:
+    """`?page=N` (or another pager's `name`): a number from 1; anything else is `default` (the pager brings a
+    number past the end back to the last page: mo_app/paging.py)."""
+    raw = request.args.get(name, "")
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()):
+        return 1
+    return MAX_PAGE if len(raw) > 7 else min(max(int(raw), 1), MAX_PAGE)
+
+
+def as_id(raw: str | None) -> int | None:
+    """`raw` as a row id if it is one written plainly ("12"; not "012", "-1", "١٢" or 20 digits), else None."""
+    raw = raw or ""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 and str(int(raw)) == raw else None
+
+
+def id_arg(name: str) -> int | None:
+    """`?school=12` and the like: an id (as_id), None when absent or not an id (the filter is not applied)."""
+    return as_id(request.args.get(name))
+
+
+def month_arg(name: str = "month") -> date | None:
+    """`?month=2026-12` (or 12.2026) as the month's first day; None when absent or malformed."""
+    raw = request.args.get(name, "")
+    if not raw or len(raw) > 20:
+        return None
+    try:
+        return parse_month(raw)
+    except ValueError:
+        return None
+
+
+def clamp_month(first: date, year: SchoolYear) -> date:
+    """The month `first` brought into the school year: September before it, August after it."""
+    start, end = school_year_bounds(year.start_year)
+    return min(max(first, start), end.replace(day=1))
+
+
+def year_month_arg(year: SchoolYear, name: str = "month") -> date | None:
+    """month_arg() brought into `year` (clamp_month); None when absent or malformed."""
+    first = month_arg(name)
+    return clamp_month(first, year) if first else None
+
+
+def date_arg(name: str) -> date | None:
+    """`?from=17.12.2026` or `?from=2026-12-17`; None when absent; 400 when malformed."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return parse_date(raw[:20])
+    except ValueError:
+        raise BadRequest(f"Дата «{raw[:20]}» в адресе указана неверно: нужно ДД.ММ.ГГГГ.") from None
+
+
+def year_arg() -> int | None:
+    """`?year=2026`: a school year by its first calendar year; None when absent; 400 when not a year."""
+    raw = request.args.get("year", "")
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) == 4):
+        raise BadRequest("Учебный год в адресе указан неверно: нужен год его начала, например year=2026.")
+    return int(raw)
+
+
+def no_such_year(start_year: int | None) -> NotFound:
+    """The 404 of a year without a plan (or of no year at all yet)."""
+    if start_year is None:
+        return NotFound("Учебный год ещё не создан.")
+    return NotFound(f"Плана на {start_year}–{start_year + 1} учебный год нет.")
 
 
 def current_year() -> SchoolYear | None:
@@ -73,15 +204,15 @@ def current_year() -> SchoolYear | None:
 
 
 def selected_year() -> SchoolYear:
-    """The year chosen by `?year=2015` (its first calendar year), else the current one; 404 if none."""
-    raw = request.args.get("year", "")
-    year = None
-    if raw.isdecimal():
-        year = db.session.scalar(db.select(SchoolYear).where(SchoolYear.start_year == int(raw)))
-    elif not raw:
+    """The year chosen by `?year=2015` (its first calendar year), else the current one (year_arg: 400 when
+    malformed; 404 when there is no such year)."""
+    wanted = year_arg()
+    if wanted is None:
         year = current_year()
+    else:
+        year = db.session.scalar(db.select(SchoolYear).where(SchoolYear.start_year == wanted))
     if year is None:
-        abort(404)
+        raise no_such_year(wanted)
     return year
 
 

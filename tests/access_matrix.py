@@ -6,8 +6,9 @@ with its report (справка), a checklist line and a recommendation, a best-
 with a stored file, and a consultation request of each librarian; for the plan and visits screens also a
 goal, a visit purpose naming school A, A's visits in every state (planned, cancelled, held with a draft
 report), a kept version of A's final report, an open recommendation, a second event nobody signed up for,
-and librarian A's calendar-feed token. Every private text of school A contains `PRIVATE_A`, which must
-never appear in anything librarian B receives (downloads are read as text: PDF, XLSX, DOCX).
+and librarian A's calendar-feed token, and the public record of an issued paper. Every private text of
+school A contains `PRIVATE_A`, which must never appear in anything librarian B receives (downloads are read
+as text: PDF, XLSX, DOCX).
 
 A `Row` says, for one endpoint and HTTP method, how to build its URL and form data from the world and
 which status each visitor gets:
@@ -38,6 +39,7 @@ from pathlib import Path
 
 from flask import current_app, url_for
 
+from mo_app.auth.sessions import open_session
 from mo_app.dates import PlanDate
 from mo_app.extensions import db
 from mo_app.models import (
@@ -45,8 +47,11 @@ from mo_app.models import (
     BestPracticeFile,
     ConsultationRequest,
     Event,
+    EventMaterial,
     Goal,
+    IssuedDocument,
     Organization,
+    OutboxLetter,
     Recommendation,
     Registration,
     ReportCheckItem,
@@ -105,7 +110,13 @@ class World:
     version_a: ReportVersion
     open_rec_a: Recommendation
     feed_token: str
+    deactivated_key: str  #: the session key the deactivated librarian's cookie still carries
+    other_session_a: int  #: librarian A's session on another device
+    issued_code: str
     password: str = PASSWORD
+    failed_letter_id: int = 0  #: a letter to librarian A the server refused (the outbox at /mail)
+    unsubscribe_token: str = ""  #: librarian A's signed link to stop reminder letters
+    reset_token: str = ""  #: librarian A's signed link to set a new password
 
     def user(self, role: str) -> User | None:
         """The user behind a role (None for anonymous)."""
@@ -119,7 +130,7 @@ class World:
 
 
 def _store_file(entry: BestPractice, name: str, uploader: User, body: bytes) -> BestPracticeFile:
-    from mo_app.plan.services import upload_path
+    from mo_app.practice.services import upload_path
 
     stored = secrets.token_hex(16) + Path(name).suffix
     path = upload_path(stored)
@@ -160,7 +171,7 @@ def _more_of_school_a(f: Factories, year: SchoolYear, school_a: Organization, bo
     draft = VisitReport(visit_id=held.id, present="Библиотекарь", methods=["talk"],
                         shortcomings=f"Черновик {PRIVATE_A}", status="draft", version=1)
     version = ReportVersion(report=report_a, number=1, created_by_id=boss.id, reason="Уточнение",
-                            data=_report_snapshot(report_a))
+                            reopened_at=datetime(2026, 10, 16, 8, 0), data=_report_snapshot(report_a))
     open_rec = Recommendation(report=report_a, organization_id=school_a.id, position=2,
                               text=f"Открытая рекомендация {PRIVATE_A}", deadline=date(2027, 5, 1), status="open")
     db.session.add_all([draft, version, open_rec])
@@ -205,16 +216,34 @@ def build_world(f: Factories) -> World:
         f, year, school_a, boss, report_a)
     open_event = f.event(year, title="Семинар без записавшихся", capacity=20, when=date(2027, 3, 10))
     token = lib_a.new_calendar_token()
-    off.active = False  # deactivated after having had a session
+    open_session(lib_a)  # librarian A logged in on another device too
+    other_session_a = lib_a.login_session.id
+    off_key = open_session(off)
+    issued = IssuedDocument(code="matrix234abc", kind="visit_report", title="Справка по итогам посещения",
+                            facts=[["Образовательное учреждение", school_a.name]], sha256="0" * 64)
+    db.session.add(issued)
+    off.active = False  # deactivated after having had a session (whose row this deletes)
+    letter = OutboxLetter(recipient="lib_a@example.org", user_id=lib_a.id, kind="signup", subject=f"Письмо {PRIVATE_A}",
+                          text=f"Текст {PRIVATE_A}", status="failed", last_error="550 no such mailbox",
+                          message_id="<matrix@example.org>")
+    db.session.add(letter)
     db.session.commit()
-    return World(year=year, school_a=school_a, school_b=school_b, librarian_a=lib_a, librarian_b=lib_b,
+    from mo_app.auth.reset import make_token
+    from mo_app.mail.outbox import unsubscribe_token
+
+    with current_app.test_request_context():
+        reset_token = make_token(lib_a)
+    return World(failed_letter_id=letter.id, unsubscribe_token=unsubscribe_token(lib_a.id, "reminder"),
+                 reset_token=reset_token,
+                 year=year, school_a=school_a, school_b=school_b, librarian_a=lib_a, librarian_b=lib_b,
                  methodologist=boss, deactivated=off, event=event, registration_a=reg_a, registration_b=reg_b,
                  visit_a=visit_a, visit_b=visit_b, report_a=report_a, report_b=report_b, check_item_a=item_a,
                  recommendation_a=rec_a, recommendation_b=rec_b, best_practice_a=bp_a, best_practice_b=bp_b,
                  file_a=file_a, file_b=file_b, consultation_a=cons_a, consultation_b=cons_b, goal=goal,
                  purpose=purpose, open_event=open_event, planned_visit_a=planned, cancelled_visit_a=cancelled,
                  draft_visit_a=held, draft_report_a=draft, version_a=version, open_rec_a=open_rec,
-                 feed_token=token)
+                 feed_token=token, deactivated_key=off_key,
+                 other_session_a=other_session_a, issued_code=issued.code)
 
 
 @dataclass(frozen=True)
@@ -326,7 +355,6 @@ EVENT_ROWS = [
     methodologist_only("events.search_librarians", url=_event("events.search_librarians", q=lambda w: "Аль")),
     methodologist_only("events.participants_csv", url=_event("events.participants_csv")),
     methodologist_only("events.participants_xlsx", url=_event("events.participants_xlsx")),
-    methodologist_only("events.sign_in_sheet", url=_event("events.sign_in_sheet")),
     methodologist_only("events.sign_in_sheet_pdf", url=_event("events.sign_in_sheet_pdf")),
     methodologist_only("events.add_participants", "POST", ok=303,
                        url=_u("events.add_participants", event_id=lambda w: w.open_event.id),
@@ -356,11 +384,13 @@ VISIT_ROWS = [
               note="librarian B asking for school A still gets their own school"),
     school_object("visits.show", url=_visit("visits.show")),
     school_object("visits.show", url=_visit("visits.show", "draft_visit_a"), note="a visit with a draft report"),
-    school_object("visits.print_report", url=_visit("visits.print_report")),
     school_object("visits.report_pdf", url=_visit("visits.report_pdf")),
     # a draft report is for the methodologist only, its own school's librarian gets 404 too
-    Row("visits.print_report", url=_visit("visits.print_report", "draft_visit_a"), librarian_a=404, librarian_b=404),
-    methodologist_only("visits.print_version", url=_visit("visits.print_version", number=lambda w: 1)),
+    Row("visits.report_pdf", url=_visit("visits.report_pdf", "draft_visit_a"), librarian_a=404, librarian_b=404),
+    # an issued version's paper: the report's own rules (that school's librarians, while it stands final)
+    school_object("visits.version_pdf", url=_visit("visits.version_pdf", number=lambda w: 1)),
+    Row("visits.version_pdf", url=_visit("visits.version_pdf", number=lambda w: 9), librarian_a=404,
+        librarian_b=404, methodologist=404, note="no such version"),
     logged_in("visits.reports_pdf", url=lambda w: w.url("visits.reports_pdf", school=w.school_a.id),
               note="librarian B asking for school A gets their own school's reports"),
     methodologist_only("visits.register_pdf"),
@@ -421,18 +451,17 @@ def _upload(w: World) -> dict:
 
 PLAN_ROWS = [
     logged_in("plan.show"),
-    logged_in("plan.print_plan"),
     logged_in("plan.pdf"),
     logged_in("plan.docx"),
     methodologist_only("plan.edit"),
-    methodologist_only("plan.add_goal_view", "POST", ok=303, url=_u("plan.add_goal_view", year_id=lambda w: w.year.id),
+    methodologist_only("plan.add_goal", "POST", ok=303, url=_u("plan.add_goal", year_id=lambda w: w.year.id),
                        data=lambda w: {"title": "Новая цель"}),
-    methodologist_only("plan.rename_goal_view", "POST", ok=303,
-                       url=_u("plan.rename_goal_view", goal_id=lambda w: w.goal.id), data=lambda w: {"title": "Цель"}),
-    methodologist_only("plan.move_goal_view", "POST", ok=303,
-                       url=_u("plan.move_goal_view", goal_id=lambda w: w.goal.id), data=lambda w: {"direction": "up"}),
-    methodologist_only("plan.delete_goal_view", "POST", ok=303,
-                       url=_u("plan.delete_goal_view", goal_id=lambda w: w.goal.id)),
+    methodologist_only("plan.rename_goal", "POST", ok=303,
+                       url=_u("plan.rename_goal", goal_id=lambda w: w.goal.id), data=lambda w: {"title": "Цель"}),
+    methodologist_only("plan.move_goal", "POST", ok=303,
+                       url=_u("plan.move_goal", goal_id=lambda w: w.goal.id), data=lambda w: {"direction": "up"}),
+    methodologist_only("plan.delete_goal", "POST", ok=303,
+                       url=_u("plan.delete_goal", goal_id=lambda w: w.goal.id)),
     methodologist_only("plan.new_purpose", url=_u("plan.new_purpose", year_id=lambda w: w.year.id)),
     methodologist_only("plan.new_purpose", "POST", ok=303, url=_u("plan.new_purpose", year_id=lambda w: w.year.id),
                        data=lambda w: {"title": "Новая цель посещения", "schools": str(w.school_a.id)}),
@@ -440,30 +469,29 @@ PLAN_ROWS = [
     methodologist_only("plan.edit_purpose", "POST", ok=303,
                        url=_u("plan.edit_purpose", purpose_id=lambda w: w.purpose.id),
                        data=lambda w: {"title": "Цель посещения", "schools": str(w.school_b.id)}),
-    methodologist_only("plan.delete_purpose_view", "POST", ok=303,
-                       url=_u("plan.delete_purpose_view", purpose_id=lambda w: w.purpose.id)),
+    methodologist_only("plan.delete_purpose", "POST", ok=303,
+                       url=_u("plan.delete_purpose", purpose_id=lambda w: w.purpose.id)),
     methodologist_only("plan.new_year"),
     methodologist_only("plan.new_year", "POST", ok=303, data=lambda w: {"entries": str(w.best_practice_a.id)}),
-    logged_in("plan.best_practice", note="a proposal is shown to its author and the methodologist only"),
-    logged_in("plan.practice_new"),
-    logged_in("plan.practice_new", "POST", ok=303, data=_practice_form),
-    school_object("plan.practice_show", url=_entry("plan.practice_show"), note="a proposal of school A's librarian"),
-    school_object("plan.practice_edit", url=_entry("plan.practice_edit")),
-    school_object("plan.practice_edit", "POST", ok=303, url=_entry("plan.practice_edit"), data=_practice_form),
-    methodologist_only("plan.practice_accept", "POST", ok=303, url=_entry("plan.practice_accept"),
+    logged_in("practice.index", note="a proposal is shown to its author and the methodologist only"),
+    logged_in("practice.new"),
+    logged_in("practice.new", "POST", ok=303, data=_practice_form),
+    school_object("practice.show", url=_entry("practice.show"), note="a proposal of school A's librarian"),
+    school_object("practice.edit", url=_entry("practice.edit")),
+    school_object("practice.edit", "POST", ok=303, url=_entry("practice.edit"), data=_practice_form),
+    methodologist_only("practice.accept", "POST", ok=303, url=_entry("practice.accept"),
                        data=lambda w: {"stage": "generalisation"}),
-    methodologist_only("plan.practice_return", "POST", ok=303, url=_entry("plan.practice_return"),
+    methodologist_only("practice.return_entry", "POST", ok=303, url=_entry("practice.return_entry"),
                        data=lambda w: {"comment": "Уточните цели"}),
-    methodologist_only("plan.practice_delete", "POST", ok=303, url=_entry("plan.practice_delete")),
-    school_object("plan.practice_upload", "POST", ok=303, url=_entry("plan.practice_upload"), data=_upload),
-    school_object("plan.practice_file", url=_u("plan.practice_file", file_id=lambda w: w.file_a.id)),
-    school_object("plan.practice_file_delete", "POST", ok=303, isolate=True,
-                  url=_u("plan.practice_file_delete", file_id=lambda w: w.file_a.id)),
-    logged_in("plan.results", note="a librarian sees their own school in detail, district totals only"),
-    logged_in("plan.results_print"),
-    logged_in("plan.results_pdf"),
-    logged_in("plan.results_xlsx"),
-    school_object("plan.person", url=_u("plan.person", user_id=lambda w: w.librarian_a.id),
+    methodologist_only("practice.delete", "POST", ok=303, url=_entry("practice.delete")),
+    school_object("practice.upload", "POST", ok=303, url=_entry("practice.upload"), data=_upload),
+    school_object("practice.download_file", url=_u("practice.download_file", file_id=lambda w: w.file_a.id)),
+    school_object("practice.delete_file", "POST", ok=303, isolate=True,
+                  url=_u("practice.delete_file", file_id=lambda w: w.file_a.id)),
+    logged_in("results.index", note="a librarian sees their own school in detail, district totals only"),
+    logged_in("results.pdf"),
+    logged_in("results.xlsx"),
+    school_object("people.person", url=_u("people.person", user_id=lambda w: w.librarian_a.id),
                   note="librarian A's profile: their own, or the methodologist"),
 ]
 
@@ -511,26 +539,123 @@ PEOPLE_ROWS = [
     methodologist_only("people.import_users", "POST", data=_import_file, note="the per-row report page"),
 ]
 
+def _material(w: World) -> int:
+    """A text file the methodologist attached to the world's event (made on first use)."""
+    from mo_app.materials.services import upload_path
+
+    found = db.session.scalar(db.select(EventMaterial).where(EventMaterial.event_id == w.event.id))
+    if found is None:
+        stored = secrets.token_hex(16) + ".txt"
+        upload_path(stored).parent.mkdir(parents=True, exist_ok=True)
+        upload_path(stored).write_bytes("Материалы семинара\n".encode())
+        found = EventMaterial(event_id=w.event.id, title="Презентация", original_name="заметки.txt",
+                              stored_name=stored, content_type="text/plain", size=35,
+                              added_by_id=w.methodologist.id)
+        db.session.add(found)
+        db.session.commit()
+    return found.id
+
+
+# The world's event is ahead and both librarians are registered (not speakers): they see its materials but
+# neither add nor remove them, and are not asked for feedback yet.
+TAKEAWAY_ROWS = [
+    logged_in("materials.index", url=_event("materials.index")),
+    methodologist_only("materials.add_link", "POST", ok=303, url=_event("materials.add_link"),
+                       data=lambda w: {"title": "Ссылка", "url": "https://example.org"}),
+    methodologist_only("materials.add_file", "POST", ok=303, url=_event("materials.add_file"),
+                       data=lambda w: {"title": "Файл", "file": (io.BytesIO(b"%PDF-1.4 x"), "x.pdf")}),
+    logged_in("materials.download", url=_u("materials.download", material_id=_material)),
+    methodologist_only("materials.remove", "POST", ok=303, url=_u("materials.remove", material_id=_material),
+                       isolate=True),
+    Row("feedback.answer", url=_event("feedback.answer"), librarian_a=403, librarian_b=403, methodologist=403,
+        note="only after the event, by those present"),
+    Row("feedback.answer", "POST", url=_event("feedback.answer"), data=lambda w: {"usefulness": "5"},
+        librarian_a=403, librarian_b=403, methodologist=403),
+    methodologist_only("feedback.summary", url=_event("feedback.summary")),
+    methodologist_only("feedback.ratings"),
+]
+
+# Certificates and portfolios. The world's event is ahead: no certificate is due yet, so the downloads answer
+# 404 (the bundle goes back to its page with the message), and there is none to revoke.
+_reg_a = {"reg_id": lambda w: w.registration_a.id}
+CERTIFICATE_ROWS = [
+    Row("certificates.mine", url=_event("certificates.mine"), librarian_a=404, librarian_b=404, methodologist=404,
+        note="a librarian's own certificate; none is due before the event, the methodologist has none"),
+    methodologist_only("certificates.index", url=_event("certificates.index")),
+    methodologist_only("certificates.one", ok=404, url=_event("certificates.one", **_reg_a),
+                       note="not due before the event"),
+    methodologist_only("certificates.bundle", ok=303, url=_event("certificates.bundle")),
+    methodologist_only("certificates.revoke", "POST", ok=404, url=_event("certificates.revoke", **_reg_a),
+                       note="no certificate issued"),
+    methodologist_only("certificates.talk", "POST", ok=303, url=_event("certificates.talk", **_reg_a),
+                       data=lambda w: {"talk_title": "Опыт школы"}, isolate=True),
+    librarians_only("portfolio.mine"),
+    librarians_only("portfolio.mine_pdf"),
+    methodologist_only("portfolio.of_person", url=_u("portfolio.of_person", user_id=lambda w: w.librarian_a.id)),
+    methodologist_only("portfolio.of_person_pdf",
+                       url=_u("portfolio.of_person_pdf", user_id=lambda w: w.librarian_a.id)),
+]
+
 ROWS: list[Row] = [
     public("static", url=lambda w: w.url("static", filename="css/app.css")),
     public("main.healthz"),
+    # an issued paper's public record: anyone holding the code printed on it, no login
+    public("verify.show", url=lambda w: w.url("verify.show", code=w.issued_code)),
+    public("verify.show", ok=404, url=lambda w: w.url("verify.show", code="nosuchcode22")),
     logged_in("main.index"),
+    methodologist_only("main.mark_signups_seen", "POST", ok=303),
     # The login page: logged-in users are sent home; a deactivated user's session counts for nothing.
     Row("auth.login", anonymous=200, deactivated=200, librarian_a=302, librarian_b=302, methodologist=302),
     Row("auth.login", "POST", data=lambda w: {"login": w.librarian_a.login, "password": w.password},
         anonymous=303, deactivated=303, librarian_a=302, librarian_b=302, methodologist=302),
     public("auth.logout", "POST", ok=303),
+    logged_in("auth.profile"),
+    # «Забыли пароль?»: anyone logged out; a logged-in user is sent to the password change
+    Row("auth.forgot_password", anonymous=200, deactivated=200, librarian_a=302, librarian_b=302, methodologist=302),
+    Row("auth.forgot_password", "POST", data=lambda w: {"login": w.librarian_a.login},
+        anonymous=200, deactivated=200, librarian_a=302, librarian_b=302, methodologist=302),
+    public("auth.reset_password", ok=404, url=lambda w: w.url("auth.reset_password", token="forged.token")),
+    public("auth.reset_password", "POST", ok=404, url=lambda w: w.url("auth.reset_password", token="forged.token"),
+           data=lambda w: {"new": NEW_PASSWORD, "confirm": NEW_PASSWORD}),
+    logged_in("auth.end_all_sessions", "POST", ok=303),
+    Row("auth.end_session", "POST", url=lambda w: w.url("auth.end_session", session_id=w.other_session_a),
+        librarian_a=303, librarian_b=404, methodologist=404, note="librarian A's session on another device"),
     logged_in("auth.change_password"),
     logged_in("auth.change_password", "POST", ok=303,
               data=lambda w: {"current": w.password, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD}),
     methodologist_only("people.organizations"),
+    # The first run's page exists only until setup is done (the world's database is set up): 404 after, and a
+    # late submission is told that another browser finished first.
+    public("setup.setup", ok=404),
+    public("setup.setup", "POST", ok=409, data=lambda w: {"association_name": "МО", "centre_name": "ИМЦ",
+                                                          "last_name": "Захватова", "first_name": "Анна",
+                                                          "position": "методист", "login": "zahvat",
+                                                          "email": "z@example.ru", "password": NEW_PASSWORD,
+                                                          "confirm": NEW_PASSWORD}),
+    methodologist_only("setup.settings"),
+    methodologist_only("setup.settings", "POST", ok=303,
+                       data=lambda w: {"association_name": "МО библиотекарей", "centre_name": "ИМЦ района",
+                                       "signatory_id": str(w.methodologist.id)}),
     methodologist_only("audit.index"),
     methodologist_only("audit.index", url=lambda w: w.url("audit.index", entity="Visit", id=w.visit_a.id),
                        note="the history of school A's visit"),
+    # the outbox (methodologist), one's own kinds of letters, and the signed unsubscribe link (no login)
+    methodologist_only("mail.outbox"),
+    methodologist_only("mail.outbox", url=lambda w: w.url("mail.outbox", status="failed")),
+    methodologist_only("mail.resend", "POST", ok=303, isolate=True,
+                       url=lambda w: w.url("mail.resend", letter_id=w.failed_letter_id)),
+    logged_in("mail.notifications"),
+    logged_in("mail.notifications", "POST", ok=303, data=lambda w: {"kind": ["signup", "report"]}),
+    public("mail.unsubscribe", url=lambda w: w.url("mail.unsubscribe", token=w.unsubscribe_token)),
+    public("mail.unsubscribe", ok=404, url=lambda w: w.url("mail.unsubscribe", token="forged.token")),
+    public("mail.unsubscribe", "POST", url=lambda w: w.url("mail.unsubscribe", token=w.unsubscribe_token),
+           data=lambda w: {"List-Unsubscribe": "One-Click"}),
     *EVENT_ROWS,
     *VISIT_ROWS,
     *PLAN_ROWS,
     *PEOPLE_ROWS,
+    *TAKEAWAY_ROWS,
+    *CERTIFICATE_ROWS,
 ]
 
 
@@ -563,9 +688,9 @@ def visitor(app, w: World, role: str) -> Visitor:
     client = app.test_client()
     user = w.user(role)
     if user is not None:
+        # the deactivated user's cookie is from before deactivation: its session's row is gone
+        key = w.deactivated_key if role == "deactivated" else open_session(user)
         with client.session_transaction() as sess:
-            # the deactivated user's cookie is from before deactivation: it names the old session version
-            version = user.session_version - 1 if role == "deactivated" else user.session_version
-            sess["_user_id"] = f"{user.id}:{version}"
+            sess["_user_id"] = key
             sess["_fresh"] = True
     return Visitor(role, client)

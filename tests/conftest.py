@@ -4,6 +4,7 @@ test client, and factories. Nothing is mocked."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ import pytest
 os.environ.setdefault("MO_INSTANCE_PATH", tempfile.mkdtemp(prefix="mo-test-instance-"))
 os.environ.setdefault("SECRET_KEY", secrets.token_hex(16))
 
+from flask import current_app  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from mo_app import create_app  # noqa: E402
@@ -54,6 +56,7 @@ def make_app(tmp_path, **overrides):
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "BACKUP_DIR": str(tmp_path / "backups"),
         "SERVER_NAME": None,
     }
     config.update(overrides)
@@ -62,14 +65,53 @@ def make_app(tmp_path, **overrides):
     return app
 
 
+TEST_ASSOCIATION = "Методическое объединение школьных библиотекарей Тестового района"
+TEST_CENTRE = "ИМЦ Тестового района"
+
+
+def set_up_database() -> None:
+    """The settings row /setup writes (no signatory): the database counts as set up for real, as after the
+    first run, and the app has seen it, as after its first request (so a page's first request in a test
+    costs no setup check: tests/test_bench_queries.py). Tests of the first run use the `blank` fixture."""
+    from mo_app.audit_log import audit_suspended
+    from mo_app.models import AppSettings
+
+    with audit_suspended():
+        db.session.execute(db.delete(AppSettings))  # a database not reset by the `app` fixture may hold one
+        db.session.add(AppSettings(association_name=TEST_ASSOCIATION, centre_name=TEST_CENTRE, is_demo=False))
+        db.session.commit()
+    seen_by_the_app()
+
+
+def seen_by_the_app() -> None:
+    """Forget what the app knew of the database's setup and look again, as a new process's first request."""
+    from mo_app.setup.queries import SetupState, setup_done
+
+    current_app.extensions["mo_setup"] = SetupState()
+    setup_done()
+    db.session.commit()
+
+
 @pytest.fixture
 def app(tmp_path):
     app = make_app(tmp_path)
     with app.app_context():
         _reset_database()
+        set_up_database()
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def blank(app):
+    """The app on an empty database, as on the first `make run`: no settings row, no account."""
+    from mo_app.models import AppSettings
+
+    db.session.execute(db.delete(AppSettings))
+    db.session.commit()
+    seen_by_the_app()
+    return app
 
 
 def _drop_schema() -> None:
@@ -118,12 +160,24 @@ def login_as(client):
     """Log the test client in as `user` (through the session, as Flask-Login would)."""
 
     def _login(user):
+        from mo_app.auth.sessions import open_session
+
+        key = open_session(user)  # a server-side session, as a real login opens one
         with client.session_transaction() as sess:
-            sess["_user_id"] = user.get_id()
+            sess["_user_id"] = key
             sess["_fresh"] = True
         return client
 
     return _login
+
+
+_TOKEN = re.compile(r'(name="csrf_token" value="|"X-CSRFToken": ")[^"]*"')
+
+
+def without_csrf(html: str) -> str:
+    """A page with its CSRF tokens blanked: a token is signed with the second it was made, so two views of the
+    same page a second apart differ only there."""
+    return _TOKEN.sub(r'\1"', html)
 
 
 def htmx(**extra) -> dict:
@@ -133,12 +187,16 @@ def htmx(**extra) -> dict:
 
 @pytest.fixture
 def demo(app):
-    """The demo plan loaded (both years), as `make run` does."""
+    """The demo loaded (both years) into an empty database, as `make demo` does."""
     from datetime import date
 
     from mo_app.demo import load_demo
+    from mo_app.models import AppSettings
 
+    db.session.execute(db.delete(AppSettings))
+    db.session.commit()
     load_demo(today=date(2026, 11, 26))
+    seen_by_the_app()
     return app
 
 
@@ -151,3 +209,14 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped and session.exitstatus == 0:
         print(f"\nFAIL_ON_SKIP: {skipped} test(s) skipped — failing the run.")
         session.exitstatus = 1
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server (aiosmtpd) on a free local port, and the app configured to send to it."""
+    from .mail_helpers import SmtpServer, mail_config
+
+    server = SmtpServer().start()
+    app.config.update(mail_config(server.port))
+    yield server.sink
+    server.stop()

@@ -72,7 +72,7 @@ def bulk_world(f, year, me: User, n_events: int, n_librarians: int, per_event: i
     school = f.school()
     users = [
         {"login": f"bulk{n_events}-{i}", "last_name": f"Библиотекарь{i}", "initials": "А.А.", "role": "librarian",
-         "organization_id": school.id, "password_hash": "x", "session_version": 1, "active": True,
+         "organization_id": school.id, "password_hash": "x", "active": True,
          "must_change_password": False, "is_beginner": False, "is_sample": False, "created_at": datetime(2026, 1, 1)}
         for i in range(n_librarians)
     ]

@@ -4,6 +4,7 @@ download (PDF, XLSX, DOCX) for leak and escaping checks."""
 from __future__ import annotations
 
 import io
+import re
 from contextlib import contextmanager
 
 from mo_app.extensions import db
@@ -42,10 +43,23 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def pdf_text(data: bytes) -> str:
-    """The text a reader of the PDF sees (pages joined, whitespace squashed)."""
+    """The text a reader of the PDF sees (pages joined, words hyphenated at a line's end joined again,
+    whitespace squashed)."""
+    return " ".join(pdf_pages(data))
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """Each page's text as a reader sees it (see pdf_text)."""
     from pypdf import PdfReader
 
-    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
+    return [" ".join(HYPHENATED.sub(r"\1\2", page.extract_text().replace("\xad", "-")).split())
+            for page in PdfReader(io.BytesIO(data)).pages]
+
+
+#: The hyphen glyph reads back as U+00AD or "-" (one glyph, one character in the font's map): both print "-".
+#: a word Typst hyphenated at a line's end: «рекомен-\nдации» (a hyphen next to a capital or a digit is the
+#: text's own: «ЧАСТНОЕ-\nшколы»)
+HYPHENATED = re.compile(r"([а-яёa-z])-\n([а-яёa-z])")
 
 
 def xlsx_cells(data: bytes) -> list:

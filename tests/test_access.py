@@ -6,8 +6,10 @@ import pytest
 
 from mo_app.web import methodologist_required
 
-# Endpoints that anyone may reach without logging in.
-PUBLIC = {"static", "auth.login", "auth.logout", "main.healthz", "events.calendar_feed"}
+# Endpoints that anyone may reach without logging in (/setup: on an empty database only, 404 after; the password
+# reset and the unsubscribe link: for someone logged out, a signed token the proof).
+PUBLIC = {"static", "auth.login", "auth.logout", "main.healthz", "events.calendar_feed", "setup.setup", "verify.show",
+          "auth.forgot_password", "auth.reset_password", "mail.unsubscribe"}
 
 
 def _url(rule) -> str:

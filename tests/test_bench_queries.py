@@ -13,12 +13,16 @@ from bench.generate import clear, counts, populate
 from bench.pages import PAGES, Page, available, missing_routes
 from bench.queries import count_statements
 from mo_app import create_app
+from mo_app.auth.sessions import open_session
 from mo_app.extensions import db
 from mo_app.models import User
 
 from .conftest import htmx
 
 MAX_STATEMENTS = 12
+#: a PDF is made in one of its user's two render slots (mo_app/documents/slots.py): claiming and freeing it are
+#: two more statements, on top of what the paper's data needs
+RENDER_SLOT_STATEMENTS = 2
 SIZES = (0.004, 0.02)  #: tiny city slices: 4 and 14 schools, 240 and 1,200 registrations
 
 _routes = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
@@ -31,13 +35,15 @@ def _login(client, targets: dict, role: str) -> None:
              "signup": targets["signup_users"][0]}[role]
     user = db.session.scalar(db.select(User).where(User.login == login))
     with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
+        sess["_user_id"] = open_session(user)
         sess["_fresh"] = True
 
 
-def _statements(client, page: Page, targets: dict) -> int:
-    """Statements of the page's request (the most of its request and undo), asserting it succeeded."""
-    worst = 0
+def _statements(client, page: Page, targets: dict) -> list[str]:
+    """Statements of the page's request (the most of its request and undo), asserting it succeeded. Another
+    page is asked first: what a process learns once (is the database set up?) is not this page's cost."""
+    worst: list[str] = []
+    assert client.get("/profile").status_code == 200
     for path in page.paths(targets):
         db.session.commit()
         with count_statements(db.engine) as seen:
@@ -48,7 +54,7 @@ def _statements(client, page: Page, targets: dict) -> int:
         ok = resp.status_code == 200 if page.method == "GET" else resp.status_code < 400
         if not ok:
             pytest.fail(f"{page.method} {path} as {page.role} answered {resp.status_code}")
-        worst = max(worst, len(seen))
+        worst = max(worst, list(seen), key=len)
     return worst
 
 
@@ -78,6 +84,8 @@ def test_page_statements_are_few_and_do_not_grow(app, client, page: Page):
         targets = populate(scale, password_hash="unused")
         _login(client, targets, page.role)
         measured.append(_statements(client, page, targets))
-    small, large = measured
-    assert large <= MAX_STATEMENTS, f"{page.name}: {large} statements (target ≤ {MAX_STATEMENTS})"
+    small, large = (len(m) for m in measured)
+    listing = "\n".join(s.split("\n")[0][:160] for s in measured[1])
+    limit = MAX_STATEMENTS + (RENDER_SLOT_STATEMENTS if page.path.split("?")[0].endswith(".pdf") else 0)
+    assert large <= limit, f"{page.name}: {large} statements (target ≤ {limit}):\n{listing}"
     assert small == large, f"{page.name}: {small} statements on the small set, {large} on the larger one"

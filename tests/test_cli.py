@@ -96,7 +96,7 @@ def test_bad_role_and_missing_last_name_are_clear_errors(runner):
     assert by_login("ivanova") is None
 
 
-def test_load_demo_twice_changes_nothing(runner):
+def test_load_demo_twice_changes_nothing(blank, runner):
     first = runner.invoke(args=["load-demo"])
     assert first.exit_code == 0, first.output
     assert "Демо-данные загружены." in first.output

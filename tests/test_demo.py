@@ -117,9 +117,106 @@ def test_demo_logins_work(demo, client):
         client.post("/logout")
 
 
-def test_load_demo_cli(runner):
+def test_load_demo_cli(blank, runner):
     result = runner.invoke(args=["load-demo"])
     assert result.exit_code == 0, result.output
     assert "загружены" in result.output
     again = runner.invoke(args=["load-demo"])
     assert "ничего не изменено" in again.output
+
+
+# ---- the demo apart: loaded once, into an empty database only --------------------------------------------------
+
+def _all_counts():
+    from mo_app.models import AppSettings, AuditEntry, Visit
+
+    return {m.__name__: db.session.scalar(db.select(db.func.count()).select_from(m))
+            for m in (Organization, User, SchoolYear, Event, Registration, Visit, BestPractice, AppSettings,
+                      AuditEntry)}
+
+
+def _delete_user(login: str) -> None:
+    """Delete an account as an administrator would by hand: rows that need it first, references cleared."""
+    user_id = db.session.scalar(db.select(User.id).where(User.login == login))
+    for table in reversed(db.metadata.sorted_tables):
+        for column in table.columns:
+            if any(fk.column.table.name == "user" for fk in column.foreign_keys):
+                if column.nullable:
+                    db.session.execute(table.update().where(column == user_id).values({column.name: None}))
+                else:
+                    db.session.execute(table.delete().where(column == user_id))
+    db.session.execute(db.delete(User).where(User.id == user_id))
+    db.session.commit()
+
+
+def test_the_demo_is_marked_in_its_settings(demo):
+    from mo_app.demo import DEMO_ASSOCIATION, DEMO_CENTRE
+    from mo_app.models import AppSettings
+
+    settings = db.session.get(AppSettings, 1)
+    assert settings.is_demo is True
+    assert (settings.association_name, settings.centre_name) == (DEMO_ASSOCIATION, DEMO_CENTRE)
+    assert settings.signatory.login == "metodist"
+
+
+def test_load_demo_again_recreates_no_renamed_deactivated_or_deleted_account(blank, runner):
+    assert runner.invoke(args=["load-demo"]).exit_code == 0
+    metodist = db.session.scalar(db.select(User).where(User.login == "metodist"))
+    metodist.login, metodist.last_name = "smirnova", "Смирнова"
+    db.session.scalar(db.select(User).where(User.login == "golubeva")).active = False
+    db.session.commit()
+    _delete_user("efremova")
+    before = _all_counts()
+    again = runner.invoke(args=["load-demo"])
+    assert again.exit_code == 0, again.output
+    assert "Демо-данные уже загружены, ничего не изменено." in again.output
+    assert _all_counts() == before
+    logins = set(db.session.scalars(db.select(User.login)))
+    assert "metodist" not in logins and "efremova" not in logins and "smirnova" in logins
+    assert db.session.scalar(db.select(User).where(User.login == "golubeva")).active is False
+
+
+def test_the_demo_loader_refuses_a_database_set_up_for_real(runner, f):
+    """The `app` fixture's database is set up for real (its settings row is not the demo's)."""
+    boss = f.methodologist(login="boss")
+    before = _all_counts()
+    result = runner.invoke(args=["load-demo"])
+    assert result.exit_code != 0
+    assert "Эта база данных настроена для настоящей работы" in result.output
+    assert "make demo" in result.output
+    assert _all_counts() == before
+    assert db.session.scalar(db.select(User.login).where(User.id != boss.id)) is None
+
+
+def test_the_demo_loader_refuses_after_the_setup_page(blank, client, runner):
+    from .test_setup import setup_form
+
+    assert client.post("/setup", data=setup_form()).status_code == 303
+    before = _all_counts()
+    result = runner.invoke(args=["load-demo"])
+    assert result.exit_code == 1 and "настроена для настоящей работы" in result.output
+    assert _all_counts() == before
+    assert set(db.session.scalars(db.select(User.login))) == {"smirnova"}
+
+
+def test_the_demo_loader_refuses_a_database_with_accounts(blank, runner, f):
+    """A database in use since before settings existed (accounts, no settings row) is not the demo's either."""
+    f.librarian(login="ivanova")
+    before = _all_counts()
+    result = runner.invoke(args=["load-demo"])
+    assert result.exit_code == 1 and "уже есть учётные записи" in result.output
+    assert _all_counts() == before
+
+
+def test_the_demo_banner_shows_on_every_page_of_the_demo(demo, client):
+    assert "Демонстрационные данные" in client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"login": "metodist", "password": "metodist"})
+    for path in ("/", "/plan", "/events", "/settings", "/no-such-page"):
+        assert 'class="demo-banner"' in client.get(path).get_data(as_text=True), path
+
+
+def test_no_demo_banner_on_a_real_database(client, f, login_as):
+    assert "Демонстрационные данные" not in client.get("/login").get_data(as_text=True)
+    login_as(f.methodologist())
+    for path in ("/", "/plan", "/settings"):
+        assert "demo-banner" not in client.get(path).get_data(as_text=True), path

@@ -8,7 +8,7 @@ from mo_app.models import ConsultationRequest
 from .events_helpers import coming_event, status_of
 
 METHODOLOGIST_GETS = ["/events/{id}/participants", "/events/{id}/participants.csv", "/events/{id}/participants.xlsx",
-                      "/events/{id}/sign-in-sheet", "/events/{id}/sign-in-sheet.pdf", "/events/{id}/edit",
+                      "/events/{id}/sign-in-sheet.pdf", "/events/{id}/edit",
                       "/events/new", "/events/{id}/cancel-event", "/events/{id}/participants/search?q=a"]
 
 

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from mo_app.auth.sessions import open_session
 from mo_app.events import services
 from mo_app.extensions import db
 from mo_app.models import Registration
@@ -107,7 +108,7 @@ def test_concurrent_http_sign_ups(app, hx):
     for u in users:
         c = app.test_client()
         with c.session_transaction() as s:
-            s["_user_id"] = u.get_id()
+            s["_user_id"] = open_session(u)
             s["_fresh"] = True
         clients.append(c)
     db.session.commit()

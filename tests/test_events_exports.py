@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date, time
+from datetime import time
 
 from icalendar import Calendar
 from openpyxl import load_workbook
@@ -10,9 +10,10 @@ from pypdf import PdfReader
 
 from mo_app.dates import PlanDate
 from mo_app.extensions import db
-from mo_app.models import User
+from mo_app.models import AppSettings, User
 
 from .events_helpers import coming_event, future_day
+from .security_helpers import pdf_text
 
 
 def _event_with_people(f):
@@ -53,20 +54,22 @@ def test_xlsx_opens_with_header_and_widths(client, f, login_as):
     assert ws.column_dimensions["B"].width >= 30
 
 
-def test_sign_in_sheet_print_view_and_pdf(client, f, login_as):
+def test_sign_in_sheet_pdf(client, f, login_as):
     ev = _event_with_people(f)
-    login_as(f.methodologist())
-    page = client.get(f"/events/{ev.id}/sign-in-sheet").get_data(as_text=True)
-    assert "Лист регистрации участников" in page and "ул. Гоголя, 5" in page
-    assert page.index("Александрова") < page.index("Жукова")  # by surname
-    assert "Голубева" not in page  # the waiting list does not sign
-    assert page.count('class="blank"') == 5
+    boss = f.methodologist(last_name="Смирнова", first_name="Ольга", middle_name="Петровна", position="методист")
+    db.session.get(AppSettings, 1).signatory_id = boss.id  # she signs the association's papers
+    db.session.commit()
+    login_as(boss)
     r = client.get(f"/events/{ev.id}/sign-in-sheet.pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(r.data)).pages)
+    text = pdf_text(r.data)
     for word in ("Лист регистрации участников", "Мастер-классы в библиотеке", "Александрова Е.С.", "Жукова С.А.",
-                 "Подпись", "ГБОУ №192"):
+                 "Подпись", "ГБОУ № 192", "ул. Гоголя, 5", "Записано: 2.", "Методист", "Смирнова Ольга Петровна"):
         assert word in text, word
+    assert text.index("Александрова") < text.index("Жукова")  # by surname
+    assert "Голубева" not in text  # the waiting list does not sign
+    assert "1 Александрова" in text and "3 4 5 6 7" in text  # five numbered blank rows for walk-ins
+    assert len(PdfReader(io.BytesIO(r.data)).pages) == 1
 
 
 def test_event_ics_parses_back_with_moscow_time(client, f, login_as):
@@ -85,12 +88,25 @@ def test_event_ics_parses_back_with_moscow_time(client, f, login_as):
     assert cal.walk("VTIMEZONE")
 
 
-def test_month_only_event_is_all_day_spanning_the_month(client, f, login_as):
-    ev = f.event(when=PlanDate.month(2027, 2))
-    login_as(f.librarian())
-    (vevent,) = Calendar.from_ical(client.get(f"/events/{ev.id}.ics").data).walk("VEVENT")
-    assert vevent.decoded("dtstart") == date(2027, 2, 1)
-    assert vevent.decoded("dtend") == date(2027, 3, 1)
+def test_events_without_a_day_stay_out_of_calendars_and_the_page_says_why(client, f, login_as):
+    """A month («февраль 2027») or the whole year is not a block weeks long in a calendar: no .ics until the
+    day is set (#17 §6); the page says so instead of the link."""
+    me = f.librarian()
+    month = f.event(title="Семинар в феврале", when=PlanDate.month(2027, 2))
+    course = f.event(title="Курсы на весь год", when=PlanDate("year"))
+    day = coming_event(f, title="Семинар в свой день")
+    for ev in (month, course, day):
+        f.registration(ev, me)
+    login_as(me)
+    for ev in (month, course):
+        assert client.get(f"/events/{ev.id}.ics").status_code == 404
+        page = client.get(f"/events/{ev.id}").get_data(as_text=True)
+        assert "В календарь — когда будет назначен день" in page and f"/events/{ev.id}.ics" not in page
+    assert f"/events/{day.id}.ics" in client.get(f"/events/{day.id}").get_data(as_text=True)
+    client.post("/my/calendar-token")
+    token = db.session.get(User, me.id).calendar_token
+    vevents = Calendar.from_ical(client.get(f"/calendar/{token}.ics").data).walk("VEVENT")
+    assert [str(v["summary"]) for v in vevents] == ["Семинар: Семинар в свой день"]
 
 
 def test_personal_feed_holds_registered_events_and_revocation_gives_404(client, f, login_as, app):

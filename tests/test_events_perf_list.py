@@ -51,7 +51,8 @@ def expected(year, me, *, kind="", goal=None, month=None, open_=False, mine=Fals
         events = [e for e in events if e.kind == kind]
     if goal:
         events = [e for e in events if e.goal_id == goal]
-    if month:
+    if month:  # a month outside the school year is brought to its nearest month (web.year_month_arg)
+        month = min(max(month, date(year.start_year, 9, 1)), date(year.start_year + 1, 8, 1))
         events = [e for e in events if services.overlaps_month(e.plan_date, month)]
     if open_:
         events = [e for e in events if services.signup_refusal(e) is None]
@@ -259,10 +260,13 @@ def _box_alone(app, user, event_id: int) -> str:
     from flask import render_template
     from flask_login import login_user
 
+    from mo_app.auth.sessions import open_session
     from mo_app.events.routes import event_box_or_404
 
     with app.test_request_context("/"):
-        login_user(db.session.get(type(user), user.id))
+        user = db.session.get(type(user), user.id)
+        open_session(user)
+        login_user(user)
         html = render_template("events/_signup.html", compact=True, error=None, message=None,
                                **event_box_or_404(event_id))
     return re.search(r'<div class="signup compact".*?</div>', html, re.S).group(0)

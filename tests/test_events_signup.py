@@ -62,7 +62,7 @@ def test_full_event_offers_waiting_list_and_shows_position(client, f, login_as):
     me = f.librarian()
     login_as(me)
     page = _page(client, f"/events/{ev.id}")
-    assert "мест нет" in page and "Встать в лист ожидания" in page
+    assert "Мест нет (1 из 1)" in page and "Встать в лист ожидания" in page
     body = client.post(f"/events/{ev.id}/register", headers=htmx()).get_data(as_text=True)
     assert "вы 2-я в очереди" in body
     assert status_of(ev.id, me.id) == "waiting"

@@ -1,12 +1,13 @@
 """The two home pages: what each shows, links only to screens that exist, fixed query counts."""
 
+import re
 from datetime import date, timedelta
 
 from mo_app.dates import PlanDate
 from mo_app.extensions import db
 from mo_app.models import ConsultationRequest, Notice, Recommendation, Registration, VisitReport
 from mo_app.models.base import utcnow
-from mo_app.plan.results import today
+from mo_app.results.queries import today
 
 from .plan_helpers import count_queries, current_start, populate
 
@@ -23,7 +24,7 @@ def test_methodologist_home(app, client, f, login_as):
     school = f.school("79")
     librarian = f.librarian(school, last_name="Александрова", initials="Е.С.")
     methodologist = f.methodologist()
-    methodologist.previous_login_at = utcnow() - timedelta(days=1)
+    methodologist.signups_seen_at = utcnow() - timedelta(days=1)  # her last «Просмотрено»
     seminar = f.event(year, title="Семинар о комиксах", when=PlanDate("day", now + timedelta(days=3)), capacity=10)
     f.event(year, title="Прошедший семинар", when=PlanDate("day", now - timedelta(days=40)))
     f.registration(seminar, librarian)
@@ -32,7 +33,10 @@ def test_methodologist_home(app, client, f, login_as):
     db.session.add(old)
     db.session.add(ConsultationRequest(year_id=year.id, user_id=librarian.id, topic="Списание учебников"))
     visit = f.visit(school, year, when=PlanDate("day", now))
-    report = VisitReport(visit_id=visit.id, status="draft")
+    db.session.add(VisitReport(visit_id=visit.id, status="draft"))
+    # overdue recommendations are of a final справка (visits/queries.py)
+    older = f.visit(school, year, when=PlanDate("day", now - timedelta(days=40)), status="finalised")
+    report = VisitReport(visit_id=older.id, status="final")
     db.session.add(report)
     db.session.flush()
     db.session.add(Recommendation(report_id=report.id, organization_id=school.id, text="Обновить каталог",
@@ -119,7 +123,7 @@ def test_librarian_home_lists_my_events_still_on(app, client, f, login_as):
 def test_home_lists_leave_out_days_already_past_this_month(app, f):
     """On the 26th, a seminar held on the 3rd is not «ближайшее» nor open for sign-up; one dated just «ноябрь»
     still is, all month."""
-    from mo_app.plan.home import librarian_home, methodologist_home
+    from mo_app.main.home import librarian_home, methodologist_home
 
     now = date(2026, 11, 26)
     year = f.year(2026)
@@ -158,3 +162,51 @@ def test_home_pages_use_a_fixed_number_of_queries(app, client, f, login_as):
     assert _queries(client, "/") == m_small
     login_as(librarian)
     assert _queries(client, "/") == l_small
+
+
+def test_librarian_home_shows_a_finalised_report_until_she_acknowledges_it(client, f, login_as):
+    """#17 §5: «Уведомления 0» after a справка for her school was finalised misled; it is a notice until read."""
+    from .visits_helpers import visit_with_report
+
+    school = f.school("79")
+    me = f.librarian(school)
+    visit = visit_with_report(f, school)
+    draft = visit_with_report(f, f.school("80"))  # another school's: not hers
+    login_as(me)
+    home = client.get("/").get_data(as_text=True)
+    assert re.search(r"Уведомления <span class=\"badge warn\">1</span>", home)
+    assert f"/visits/{visit.id}" in home and "Ознакомлен(а)" in home and f"/visits/{draft.id}" not in home
+    assert client.post(f"/visits/{visit.id}/acknowledge").status_code in (200, 303)
+    home = client.get("/").get_data(as_text=True)
+    assert f"/visits/{visit.id}" not in home and "Новых уведомлений нет." in home
+
+
+def test_new_signups_count_from_seen_not_from_the_last_login(app, client, f, login_as):
+    """#17 §5: a few logins erased «Новые записи»; now they stay until she presses «Просмотрено»."""
+    year = f.year(current_start())
+    methodologist = f.methodologist()
+    methodologist.previous_login_at = utcnow() - timedelta(minutes=1)  # she has just logged in again
+    seminar = f.event(year, title="Семинар о комиксах", when=PlanDate("day", today() + timedelta(days=3)))
+    db.session.add(Registration(event_id=seminar.id, user_id=f.librarian(last_name="Голубева").id,
+                                created_at=utcnow() - timedelta(hours=5)))
+    db.session.commit()
+    login_as(methodologist)
+    signups = _section(client.get("/").get_data(as_text=True), "home-signups")
+    assert "Голубева" in signups and "Просмотрено" in signups
+    assert client.post("/home/signups-seen").status_code == 303
+    assert db.session.get(type(methodologist), methodologist.id).signups_seen_at is not None
+    signups = _section(client.get("/").get_data(as_text=True), "home-signups")
+    assert "Голубева" not in signups and "Новых записей нет." in signups
+
+
+def test_methodologist_home_names_what_waits_for_her_decision(app, client, f, login_as):
+    from .visits_helpers import visit_with_report
+
+    school = f.school("79")
+    visit_with_report(f, school)
+    db.session.execute(db.update(Recommendation).values(status="reported"))
+    db.session.commit()
+    login_as(f.methodologist())
+    html = client.get("/").get_data(as_text=True)
+    assert "Ждут вашего решения" in html and "рекомендации, отмеченные выполненными, — 1" in html
+    assert "предложения передового опыта" not in html

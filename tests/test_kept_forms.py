@@ -1,5 +1,5 @@
 """HTML with forms kept per data stamp (the visit page's recommendations, the recommendations list, the planner
-table: cache.render_forms / with_csrf): everyone gets the page with their own CSRF token, valid for their own
+table: {% cache %} blocks): everyone gets the page with their own CSRF token, valid for their own
 session, never another's and never the placeholder; a repeat view reads less."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from mo_app.auth.sessions import open_session
 from mo_app.cache import CSRF_SLOT
 from mo_app.dates import PlanDate
 from mo_app.extensions import db
@@ -43,7 +44,7 @@ def test_each_viewer_gets_a_kept_page_with_their_own_valid_token(app, f):
     first, second = app.test_client(), app.test_client()
     for client, user in ((first, f.methodologist()), (second, f.methodologist(login="metodist2"))):
         with client.session_transaction() as sess:
-            sess["_user_id"], sess["_fresh"] = user.get_id(), True
+            sess["_user_id"], sess["_fresh"] = open_session(user), True
     for url in (f"/visits/{visit.id}", "/recommendations", "/visits"):
         html_1, n_1 = _get(first, url)
         html_2, n_2 = _get(second, url)  # served from what the first view kept

@@ -93,6 +93,25 @@ def test_edit_organization_keeps_its_own_short_name_but_not_anothers(client, f, 
     assert client.get("/organizations/9999/edit").status_code == 404
 
 
+def test_genitive_name_is_edited_and_used_after_na_baze(client, f, login_as):
+    from mo_app.models import Event
+
+    org = f.school("9", short_name="Филиал №9", kind="library")
+    year = f.year(2026)
+    goal = f.goal(year)
+    f.event(year, title="Акции и конкурсы", venue_id=org.id, goal_id=goal.id)
+    login_as(f.methodologist())
+    assert "родительный падеж" in client.get(f"/organizations/{org.id}/edit").get_data(as_text=True)
+    plan = client.get("/plan?year=2026").get_data(as_text=True)
+    assert "на базе Филиал №9" in plan  # no genitive yet: the short name
+    r = client.post(f"/organizations/{org.id}/edit", data={**VALID, "short_name": "Филиал №9", "kind": "library",
+                                                          "number": "9", "name_genitive": " филиала  №9 "})
+    assert r.status_code == 303
+    assert db.session.get(Organization, org.id).name_genitive == "филиала №9"
+    assert db.session.scalar(db.select(Event.venue_id)) == org.id
+    assert "на базе филиала №9" in client.get("/plan?year=2026").get_data(as_text=True)
+
+
 def test_deactivate_and_activate_organization(client, f, login_as):
     org = f.school("79")
     login_as(f.methodologist())

@@ -11,12 +11,13 @@ from datetime import datetime
 import pytest
 from sqlalchemy import inspect, text
 
+from mo_app.auth.sessions import open_session
 from mo_app.cache import UNWATCHED_TABLES, cached, current_stamp, fragments, watched_tables
 from mo_app.dates import PlanDate
 from mo_app.extensions import db
-from mo_app.models import AuditEntry, Event, Notice, Registration, User
+from mo_app.models import AuditEntry, Event, Notice, Registration, ThrottleCounter, User, UserSession
 
-from .conftest import make_app, migrated_app
+from .conftest import make_app, migrated_app, without_csrf
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def plan(app, f):
 def _page(client, url: str) -> str:
     r = client.get(url)
     assert r.status_code == 200, url
-    return r.get_data(as_text=True)
+    return without_csrf(r.get_data(as_text=True))
 
 
 def _docx_text(client) -> str:
@@ -119,7 +120,7 @@ def test_another_process_sees_a_change_made_through_this_one(plan, client, login
     other = make_app(tmp_path)
     other_client = other.test_client()
     with other_client.session_transaction() as sess:
-        sess["_user_id"] = plan["metodist"].get_id()
+        sess["_user_id"] = open_session(plan["metodist"])
         sess["_fresh"] = True
     login_as(plan["metodist"])
     assert "Семинар о чтении" in _page(client, "/plan")
@@ -158,9 +159,19 @@ def test_login_bookkeeping_notices_and_audit_keep_the_stamp(plan):
     stamp = current_stamp()
     user = plan["a1"]
     user.last_login_at, user.previous_login_at = datetime(2026, 11, 27, 9), datetime(2026, 11, 26, 9)
-    user.session_version += 1
+    user.calendar_token = "a-new-feed-token"
+    db.session.add(UserSession(key_hash="0" * 64, user_id=user.id, expires_at=datetime(2027, 1, 1)))
+    db.session.add(ThrottleCounter(key="1" * 64, hits=3, expires_at=2_000_000_000))
     db.session.add(Notice(user_id=user.id, event_id=plan["seminar"].id, kind="moved", text="Мероприятие перенесено"))
     db.session.add(AuditEntry(user_id=user.id, action="update", entity="User", entity_id=user.id, changes={}))
+    db.session.commit()
+    assert current_stamp() == stamp
+    # a session seen again an hour later, a counted attempt, a logout
+    db.session.execute(db.update(UserSession).values(last_seen_at=datetime(2026, 11, 27, 10)))
+    db.session.execute(db.update(ThrottleCounter).values(hits=ThrottleCounter.hits + 1))
+    db.session.commit()
+    db.session.execute(db.delete(UserSession))
+    db.session.execute(db.delete(ThrottleCounter))
     db.session.commit()
     assert current_stamp() == stamp
 

@@ -11,6 +11,7 @@ from mo_app.models import User
 
 from .conftest import htmx
 from .plan_helpers import GOALS, PARTICIPANTS, PRACTICE, PURPOSES, TOPICS, seed_phrases, squash
+from .security_helpers import pdf_text
 
 
 def _user(login):
@@ -72,10 +73,15 @@ def test_year_selector_lists_past_years(demo, client, login_as):
     assert re.search(r'<option value="2026" selected>2026–2027 \(текущий\)</option>', html)
 
 
-def test_unknown_or_bad_year_is_404(demo, client, login_as):
+def test_unknown_year_is_404_and_a_bad_one_400(demo, client, login_as):
     login_as(_user("metodist"))
-    assert client.get("/plan?year=1999").status_code == 404
-    assert client.get("/plan?year=abc").status_code == 404
+    missing = client.get("/plan?year=1999")
+    assert missing.status_code == 404
+    assert "Плана на 1999–2000 учебный год нет" in missing.get_data(as_text=True)
+    for bad in ("abc", "-1", "20266", "２０２６", "2026.0"):
+        r = client.get("/plan", query_string={"year": bad})
+        assert r.status_code == 400, bad
+        assert "Учебный год в адресе указан неверно" in r.get_data(as_text=True)
     assert client.get("/plan.pdf?year=1999").status_code == 404
 
 
@@ -93,7 +99,7 @@ def test_pdf_text_holds_every_seed_item(demo, client, login_as):
     reader = PdfReader(io.BytesIO(r.data))
     box = reader.pages[0].mediabox
     assert float(box.width) > float(box.height)  # A4 landscape
-    text = squash("".join(page.extract_text() for page in reader.pages))
+    text = squash(pdf_text(r.data))
     missing = [p for p in seed_phrases() if squash(p) not in text]
     assert missing == []
 
@@ -146,11 +152,8 @@ def test_docx_tables_hold_every_seed_row(demo, client, login_as):
         assert row[5] == form
 
 
-def test_print_view_is_a_landscape_document_without_inline_script_or_style(demo, client, login_as):
+def test_plan_page_has_no_inline_script_or_style(demo, client, login_as):
     login_as(_user("metodist"))
-    html = client.get("/plan/print?year=2015").get_data(as_text=True)
-    assert "landscape" in html and "Передовой педагогический опыт" in html
-    assert "<script>" not in html and " style=" not in html
     page = client.get("/plan?year=2015").get_data(as_text=True)
     assert " style=" not in page and "<script>" not in page
 
@@ -174,3 +177,33 @@ def test_plan_for_htmx_is_still_a_whole_page(demo, client, login_as):
     login_as(_user("metodist"))
     r = client.get("/plan", headers=htmx(**{"HX-Boosted": "true"}))
     assert "<html" in r.get_data(as_text=True)
+
+
+def test_every_demo_title_is_the_seeds_and_seminar_4_keeps_its_venue(demo, client, login_as):
+    """TOPICS copy the seed plan (shared/seed/plan-2015-2016.txt): each demo event's title is one of them, and
+    seminar 4 keeps «…книжной графики, комиксов» (in the seed it sits after «на базе», so it is the venue's)."""
+    from mo_app.models import Event, SchoolYear
+
+    archive = db.session.scalar(db.select(SchoolYear).where(SchoolYear.start_year == 2015))
+    titles = {e.title for e in db.session.scalars(db.select(Event).where(Event.year_id == archive.id)) if e.title}
+    seed = {topic.strip("«»") for topic, _, _ in TOPICS} | {"Курсы в АППО (для начинающих)"}
+    assert titles == seed
+    login_as(_user("metodist"))
+    text = _text(client.get("/plan?year=2015").get_data(as_text=True))
+    assert ("«Расширение информационной среды библиотекарей» на базе библиотеки книжной графики, комиксов "
+            "(библиотека им. М.Ю. Лермонтова)") in text
+
+
+def test_a_time_given_to_the_planned_day_is_not_a_move(app, client, f, login_as):
+    from datetime import date, time
+
+    from mo_app.dates import PlanDate
+
+    year = f.year(2026)
+    goal = f.goal(year)
+    f.event(year, title="Семинар с часом", when=PlanDate("datetime", date(2026, 12, 17), at=time(15, 0)),
+            goal_id=goal.id)
+    db.session.commit()
+    login_as(f.librarian())
+    text = _text(client.get("/plan?year=2026").get_data(as_text=True))
+    assert "Семинар с часом" in text and "перенесено" not in text

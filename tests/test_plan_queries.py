@@ -15,7 +15,7 @@ def _queries(client, url):
     return len(statements)
 
 
-@pytest.mark.parametrize("url", ["/plan", "/results", "/best-practice", "/plan/print", "/plan/edit"])
+@pytest.mark.parametrize("url", ["/plan", "/results", "/best-practice", "/plan/edit"])
 def test_query_count_does_not_grow_with_data(app, client, f, login_as, url):
     methodologist = f.methodologist()
     small = populate(f, 2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from mo_app.extensions import db
-from mo_app.models import User
+from mo_app.models import ThrottleCounter, User
 
 from .factories import PASSWORD
 from .security_helpers import other_app
@@ -56,18 +56,56 @@ def test_login_name_is_normalised_for_throttling(client, f):
     assert login(client, "petrova", PASSWORD).status_code == 429
 
 
-def test_failed_logins_per_address_are_throttled(app, f):
+def from_address(app, address: str):
+    """A test client whose requests come from `address`."""
+    c = app.test_client()
+    c.environ_base["REMOTE_ADDR"] = address
+    return c
+
+
+def test_the_owner_logs_in_from_another_address_after_someone_guessed_her_password(app, f):
+    f.librarian(login="udachina")
+    guesser = from_address(app, "10.0.0.66")
+    assert [login(guesser, "udachina", "wrong-password").status_code for _ in range(5)] == [422] * 5
+    assert login(guesser, "udachina", PASSWORD).status_code == 429  # the guessing address is stopped
+    owner = from_address(app, "10.0.0.7")
+    assert login(owner, "udachina", PASSWORD).status_code == 303
+    assert owner.get("/").status_code == 200
+
+
+def test_a_school_behind_one_address_is_not_locked_out_by_its_typos(app, f):
+    """Thirty people of one school (one NAT address) mistype their logins; then they log in from there."""
+    f.librarian(login="patrakova")
+    f.librarian(login="golubeva")
+    school = from_address(app, "192.0.2.10")
+    for i in range(30):
+        assert login(school, f"made-up-{i}", "wrong-password").status_code == 422
+    assert login(school, "golubeva", "wrong-password").status_code == 422  # her own typo, too
+    assert login(school, "patrakova", PASSWORD).status_code == 303
+    assert login(from_address(app, "192.0.2.10"), "golubeva", PASSWORD).status_code == 303
+
+
+def test_failed_logins_per_address_are_throttled_at_the_address_limit(tmp_path, f):
     f.librarian(login="petrova")
-    attacker = app.test_client()
-    attacker.environ_base["REMOTE_ADDR"] = "10.0.0.66"
-    for i in range(20):
-        assert login(attacker, f"guess{i}", "wrong-password").status_code == 422
-    r = login(attacker, "petrova", PASSWORD)
-    assert r.status_code == 429 and THROTTLED in error_text(r)
-    # another address is not affected
-    colleague = app.test_client()
-    colleague.environ_base["REMOTE_ADDR"] = "10.0.0.7"
-    assert login(colleague, "petrova", PASSWORD).status_code == 303
+    with other_app(tmp_path, LOGIN_LIMIT_PER_ADDRESS="8 per 15 minutes") as app:
+        attacker = from_address(app, "10.0.0.66")
+        for i in range(8):
+            assert login(attacker, f"guess{i}", "wrong-password").status_code == 422
+        r = login(attacker, "petrova", PASSWORD)
+        assert r.status_code == 429 and THROTTLED in error_text(r)
+        # another address is not affected
+        assert login(from_address(app, "10.0.0.7"), "petrova", PASSWORD).status_code == 303
+
+
+def test_default_limits_leave_room_for_a_school(app):
+    from limits import parse
+
+    from mo_app.security import LIMIT_PER_ADDRESS, LIMIT_PER_LOGIN
+
+    per_address = parse(app.config["LOGIN_LIMIT_PER_ADDRESS"] or LIMIT_PER_ADDRESS)
+    per_login = parse(app.config["LOGIN_LIMIT_PER_LOGIN"] or LIMIT_PER_LOGIN)
+    assert per_address.amount >= 30 * 3 and per_address.get_expiry() <= 15 * 60
+    assert per_login.amount == 5 and per_login.get_expiry() == 15 * 60
 
 
 def test_successful_logins_and_form_errors_are_not_counted(client, f):
@@ -86,13 +124,27 @@ def test_successful_logins_and_form_errors_are_not_counted(client, f):
     assert login(client, "petrova", PASSWORD).status_code == 303
 
 
-def test_each_app_starts_with_fresh_throttling_storage(tmp_path, client, f):
+def test_two_app_processes_on_one_database_share_the_counters(tmp_path, client, f):
+    """Two create_app on one database are two worker processes: failures counted by one stop the other."""
     f.librarian(login="petrova")
-    for _ in range(6):
-        login(client, "petrova", "wrong-password")
+    for _ in range(3):
+        assert login(client, "petrova", "wrong-password").status_code == 422
+    with other_app(tmp_path) as worker:
+        c = worker.test_client()
+        assert [login(c, "petrova", "wrong-password").status_code for _ in range(3)] == [422, 422, 429]
+        assert login(c, "petrova", PASSWORD).status_code == 429
     assert login(client, "petrova", PASSWORD).status_code == 429
-    with other_app(tmp_path) as fresh:
-        assert fresh.extensions["limiter"]  # Flask-Limiter is initialised on every app
+
+
+def test_a_limits_storage_can_hold_the_counters(tmp_path, f):
+    """RATELIMIT_STORAGE_URI names a `limits` storage (redis://… in production; memory:// is per process)."""
+    f.librarian(login="petrova")
+    with other_app(tmp_path, RATELIMIT_STORAGE_URI="memory://") as app:
+        c = app.test_client()
+        assert [login(c, "petrova", "wrong-password").status_code for _ in range(6)] == [422] * 5 + [429]
+        assert login(from_address(app, "10.0.0.7"), "petrova", PASSWORD).status_code == 303
+        assert db.session.scalar(db.select(db.func.count()).select_from(ThrottleCounter)) == 0  # not in the DB
+    with other_app(tmp_path, RATELIMIT_STORAGE_URI="memory://") as fresh:  # another process: its own memory
         assert login(fresh.test_client(), "petrova", PASSWORD).status_code == 303
 
 

@@ -92,7 +92,7 @@ class LoginProbe:
         db.session.execute(
             db.insert(User),
             [{"login": f"crash{i}", "last_name": f"Краш{i}", "initials": "", "role": "librarian",
-              "organization_id": school.id, "password_hash": pw, "active": True, "session_version": 1,
+              "organization_id": school.id, "password_hash": pw, "active": True,
               "must_change_password": False, "is_beginner": False, "is_sample": False}
              for i in range(count)],
         )

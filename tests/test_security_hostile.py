@@ -1,6 +1,7 @@
 """Hostile text in names, titles and report text comes out as text in every output: HTML (escaped), PDF
 (the reader sees the characters), DOCX, XLSX and CSV (formula cells neutralised by `exports.safe_cell`),
-ICS (parsed back as plain text, no injected property)."""
+ICS (parsed back as plain text, no injected property). Typst markup (`#panic("x")`, `*x*`, `]`) in the data of a
+PDF is printed as text in every paper, never run."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ QUOTES = "«Ёлка» \"двойные\" 'одинарные'"
 HYPERLINK = '=HYPERLINK("http://x","y")'
 FORMULAS = [HYPERLINK, "+1", "-1", "@SUM(1)"]
 FORMULA_START = ("=", "+", "-", "@")
+TYPST = '#panic("x") *жирный* ] [ $x^2$ @ref //'
 ICS_INJECTION = "Описание\r\nX-EVIL:1\r\nATTENDEE:mailto:evil@example.com"
 
 
@@ -44,21 +46,22 @@ class Hostile:
 
 def build(f: Factories) -> Hostile:
     year = f.year(2026)
-    school = f.school("77", name=f"Школа {SCRIPT} {QUOTES}", short_name=HYPERLINK)
+    school = f.school("77", name=f"Школа {SCRIPT} {QUOTES} {TYPST}", short_name=HYPERLINK)
     boss = f.methodologist(login="boss")
     librarians = [f.librarian(school, login=f"h{i}", last_name=name) for i, name in enumerate(FORMULAS)]
     librarians.append(f.librarian(school, login="hs", last_name=SCRIPT, initials="И.И."))
-    goal = f.goal(year, title=f"{HYPERLINK} {SCRIPT}")
+    librarians.append(f.librarian(school, login="ht", last_name=TYPST, initials="Т.Т."))
+    goal = f.goal(year, title=f"{HYPERLINK} {SCRIPT} {TYPST}")
     event = f.event(year, kind="course", title=f"{HYPERLINK} {SCRIPT} {QUOTES}", when=date(2027, 2, 10),
                     capacity=30, goal_id=goal.id, description=ICS_INJECTION)
     for lib in librarians:
         f.registration(event, lib)
-    purpose = f.purpose(year, title=f"@SUM(1) {SCRIPT}")
+    purpose = f.purpose(year, title=f"@SUM(1) {SCRIPT} {TYPST}")
     visit = f.visit(school, year, when=PlanDate("day", date(2026, 10, 15)), status="finalised",
                     created_by_id=boss.id)
     visit.purposes.append(purpose)
     report = VisitReport(visit_id=visit.id, present=SCRIPT, methods=["talk"], strengths=HYPERLINK,
-                         shortcomings=f"-1 {QUOTES}", conclusion=f"+1 {SCRIPT}", status="final",
+                         shortcomings=f"-1 {QUOTES}", conclusion=f"+1 {SCRIPT} {TYPST}", status="final",
                          finalised_at=datetime(2026, 10, 16, 9, 0), finalised_by_id=boss.id)
     rec = Recommendation(report=report, organization_id=school.id, position=1, text=f"@SUM(1) {SCRIPT}",
                          deadline=date(2027, 3, 1), responsible=HYPERLINK, status="open")
@@ -91,13 +94,13 @@ def _assert_cells_neutralised(cells, where: str, expected: list[str]) -> None:
         assert any(c.startswith("'" + value) for c in texts), f"{where}: {value!r} not found neutralised"
 
 
-@pytest.mark.parametrize("page", ["events.show", "events.participants", "visits.show", "plan.show", "plan.results",
-                                  "visits.recommendations", "people.users", "visits.list_visits", "plan.person"])
+@pytest.mark.parametrize("page", ["events.show", "events.participants", "visits.show", "plan.show", "results.index",
+                                  "visits.recommendations", "people.users", "visits.list_visits", "people.person"])
 def test_html_shows_hostile_text_escaped(hostile, client, page):
     from flask import url_for
 
     args = {"events.show": {"event_id": hostile.event.id}, "events.participants": {"event_id": hostile.event.id},
-            "visits.show": {"visit_id": hostile.visit.id}, "plan.person": {"user_id": hostile.librarians[-1].id}}
+            "visits.show": {"visit_id": hostile.visit.id}, "people.person": {"user_id": hostile.librarians[-1].id}}
     with client.application.test_request_context():
         url = url_for(page, **args.get(page, {}))
     text = _get(client, url).get_data(as_text=True)
@@ -147,6 +150,14 @@ def test_sign_in_sheet_pdf_holds_the_names_as_text(hostile, client):
     pdf = squash(pdf_text(_get(client, f"/events/{hostile.event.id}/sign-in-sheet.pdf", "application/pdf").data))
     for name in FORMULAS + [SCRIPT]:
         assert squash(name) in pdf, name
+
+
+@pytest.mark.parametrize("url", ["/plan.pdf", "/visits/{visit}/report.pdf", "/visits/reports.pdf",
+                                 "/events/{event}/sign-in-sheet.pdf", "/visits/register.pdf", "/results.pdf"])
+def test_typst_markup_stays_text_in_every_pdf(hostile, client, url):
+    pdf = squash(pdf_text(_get(client, url.format(visit=hostile.visit.id, event=hostile.event.id),
+                               "application/pdf").data))
+    assert squash(TYPST) in pdf and squash(SCRIPT) in pdf
 
 
 def test_event_ics_parses_back_as_plain_text(hostile, client):

@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from mo_app.extensions import db
 
-from .conftest import htmx, make_app
+from .conftest import htmx, make_app, set_up_database
 from .factories import PASSWORD
 
 
@@ -59,6 +59,7 @@ def small_app(tmp_path):
     app = make_app(tmp_path, MAX_CONTENT_LENGTH=2048)
     with app.app_context():
         db.create_all()
+        set_up_database()  # an empty database would send every request to /setup
         yield app
         db.session.remove()
         db.engine.dispose()
@@ -155,7 +156,82 @@ def test_unreachable_database_gives_503_not_500(tmp_path, caplog):
     assert any("database error" in rec.getMessage() for rec in caplog.records)
     # a logged-in session whose user cannot be loaded
     with c.session_transaction() as sess:
-        sess["_user_id"] = "1:1"
+        sess["_user_id"] = "k" * 43  # a well-formed session key: the loader must ask the database
     assert c.get("/").status_code == 503
     with app.app_context():
         db.engine.dispose()
+
+
+# --- caching and downloads ---------------------------------------------------------------------------------
+
+
+DOWNLOAD_KINDS = {
+    "application/pdf": "PDF",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
+    "text/csv": "CSV",
+    "text/calendar": "ICS",
+}
+
+
+def test_no_store_on_every_logged_in_page_and_every_download_but_not_on_static_files(app, f):
+    """Every GET route of the access matrix, as the methodologist (shared school computers keep nothing)."""
+    from .access_matrix import ROWS, build_world, visitor
+
+    w = build_world(f)
+    who = visitor(app, w, "methodologist")
+    seen = set()
+    for row in ROWS:
+        if row.method != "GET" or row.endpoint == "static":
+            continue
+        r = who.client.get(row.build_url(w), headers=htmx() if row.htmx else {})
+        assert r.headers.get("Cache-Control") == "no-store", f"{row}: {r.headers.get('Cache-Control')}"
+        if "Content-Disposition" in r.headers:
+            uploaded = row.endpoint in ("practice.download_file", "materials.download")
+            seen.add("uploaded file" if uploaded else DOWNLOAD_KINDS[r.mimetype])
+        r.close()
+    assert seen == {"PDF", "DOCX", "XLSX", "CSV", "ICS", "uploaded file"}
+    # the personal calendar feed, fetched by a calendar app with no login
+    r = app.test_client().get(w.url("events.calendar_feed", token=w.feed_token))
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    # static files keep their normal caching (revalidated by ETag)
+    r = who.client.get("/static/css/app.css")
+    assert r.status_code == 200 and "no-store" not in r.headers.get("Cache-Control", "") and r.headers["ETag"]
+    r.close()
+
+
+def browser_upload(client, url: str, filename: str, data: bytes):
+    """POST a file as a browser encodes it (WHATWG: `"` becomes %22 in a multipart file name, UTF-8 as is)."""
+    boundary = "----mo-test-boundary-7f3c"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"{filename.replace(chr(34), '%22')}\"\r\nContent-Type: application/pdf\r\n\r\n")
+    body = head.encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_download_names_are_quoted_as_rfc_6266_says(app, f, client, login_as):
+    """A quote or Cyrillic in a file name comes back exactly as the browser should save it."""
+    from werkzeug.http import parse_options_header
+
+    from mo_app.models import BestPracticeFile
+
+    from .access_matrix import build_world
+
+    w = build_world(f)
+    login_as(w.methodologist)
+    for name in ('a"b.pdf', "Методичка «Чтение»; 2026.pdf"):
+        r = browser_upload(client, f"/best-practice/{w.best_practice_a.id}/files", name, b"%PDF-1.4 notes")
+        assert r.status_code == 303
+        record = db.session.scalar(db.select(BestPracticeFile).order_by(BestPracticeFile.id.desc()).limit(1))
+        assert record.original_name == name
+        r = client.get(f"/best-practice/files/{record.id}")
+        kind, params = parse_options_header(r.headers["Content-Disposition"])
+        assert (kind, params["filename"]) == ("attachment", name), r.headers["Content-Disposition"]
+        assert r.data == b"%PDF-1.4 notes" and r.headers["Cache-Control"] == "no-store"
+        r.close()
+    # a generated document shown in the browser (inline) under a Cyrillic name
+    r = client.get(w.url("plan.pdf", year=w.year.start_year))
+    kind, params = parse_options_header(r.headers["Content-Disposition"])
+    assert kind == "inline" and params["filename"] == f"План МО {w.year.title}.pdf"
+    assert r.headers["Content-Length"] == str(len(r.data))
+    r.close()

@@ -19,9 +19,10 @@ def test_a_month_not_in_the_list_is_a_russian_422_not_a_500(app, f, endpoint):
     url = w.url(endpoint, visit_id=w.planned_visit_a.id) if endpoint == "visits.change_date" else w.url(endpoint)
     data = {"month": "2027-13", "day": "", "school": str(w.school_a.id), "purpose": str(w.purpose.id),
             "purposes": str(w.purpose.id)}
+    who = visitor(app, w, "methodologist").client
     before = db_fingerprint()
     for month in ("2027-13", "x", "2015-09"):  # impossible, garbage, and a month outside the school year
-        r = visitor(app, w, "methodologist").client.post(url, data={**data, "month": month})
+        r = who.post(url, data={**data, "month": month})
         text = r.get_data(as_text=True)
         assert r.status_code == 422, (month, r.status_code)
         assert "field-error" in text and "Выберите месяц из списка." in text
@@ -85,7 +86,9 @@ def test_ids_in_query_strings_and_forms_too_large_or_odd_digits_give_no_500(app,
                     "/recommendations?school={}", "/users?school={}", "/visits/reports.pdf?school={}",
                     "/plan?year={}", "/visits/new?school={}"):
             r = who.get(url.format(value))
-            assert r.status_code in (200, 404), (url.format(value), r.status_code)
+            # a `year` that is not a four-digit year is a 400 (web.year_arg); an unknown id is ignored or a 404
+            expected = (400,) if "year=" in url else (200, 404)
+            assert r.status_code in expected, (url.format(value), r.status_code)
         for url, data in ((w.url("visits.plan_cell"), {"school": value, "purpose": value, "month": "2027-01"}),
                           (w.url("events.add_walk_in", event_id=w.open_event.id), {"user_id": value}),
                           (w.url("events.add_participants", event_id=w.open_event.id), {"user_id": value}),
@@ -107,13 +110,13 @@ def test_nul_bytes_in_json_bodies_and_file_names_are_refused_too(app, f):
     w = build_world(f)
     who = visitor(app, w, "methodologist").client
     before = db_fingerprint()
-    r = who.post(w.url("plan.rename_goal_view", goal_id=w.goal.id), data=json.dumps({"title": "Цель\x00"}),
+    r = who.post(w.url("plan.rename_goal", goal_id=w.goal.id), data=json.dumps({"title": "Цель\x00"}),
                  content_type="application/json")
     assert r.status_code == 400 and "недопустимые символы" in r.get_data(as_text=True)
-    r = who.post(w.url("plan.rename_goal_view", goal_id=w.goal.id), data=json.dumps({"x": [{"title\x00": 1}]}),
+    r = who.post(w.url("plan.rename_goal", goal_id=w.goal.id), data=json.dumps({"x": [{"title\x00": 1}]}),
                  content_type="application/json")
     assert r.status_code == 400
-    r = who.post(w.url("plan.practice_upload", entry_id=w.best_practice_a.id),
+    r = who.post(w.url("practice.upload", entry_id=w.best_practice_a.id),
                  data={"file": (io.BytesIO(b"%PDF-1.4"), "слайды\x00.pdf")}, content_type="multipart/form-data")
     assert r.status_code == 400
     assert db_fingerprint() == before

@@ -27,7 +27,7 @@ def world(f):
 def test_other_school_librarian_gets_404_everywhere(client, login_as, world):
     login_as(world["lib_b"])
     for visit in (world["final"], world["draft"], world["planned"]):
-        for url in (f"/visits/{visit.id}", f"/visits/{visit.id}/report", f"/visits/{visit.id}/report.pdf"):
+        for url in (f"/visits/{visit.id}", f"/visits/{visit.id}/report.pdf", f"/visits/{visit.id}/versions/1.pdf"):
             assert client.get(url).status_code == 404, url
     assert client.post(f"/visits/{world['final'].id}/acknowledge").status_code == 404
     rec = db.session.scalars(db.select(Recommendation)).first()
@@ -48,9 +48,8 @@ def test_own_librarian_sees_planned_visits_and_final_reports_only(client, login_
     assert draft_page.status_code == 200
     assert "Черновой вывод А" not in draft_page.get_data(as_text=True)
     assert "Справка готовится" in draft_page.get_data(as_text=True)
-    assert client.get(f"/visits/{world['draft'].id}/report").status_code == 404
     assert client.get(f"/visits/{world['draft'].id}/report.pdf").status_code == 404
-    assert client.get(f"/visits/{world['final'].id}/report").status_code == 200
+    assert client.get(f"/visits/{world['final'].id}/report.pdf").status_code == 200
     listing = client.get("/visits/list").get_data(as_text=True)
     assert listing.count("ГБОУ №79") == 3
 
@@ -77,8 +76,6 @@ def test_acknowledgement_is_recorded_and_printed(client, login_as, world):
     assert client.post(f"/visits/{world['draft'].id}/acknowledge").status_code == 404
     report = db.session.scalar(db.select(VisitReport).where(VisitReport.visit_id == visit.id))
     assert report.acknowledged_by_id == world["lib_a"].id and report.acknowledged_at is not None
-    printed = client.get(f"/visits/{visit.id}/report").get_data(as_text=True)
-    assert "Со справкой ознакомлен(а)" in printed and world["lib_a"].short_name in printed
     page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
     assert 'id="acknowledge-button"' not in page
 

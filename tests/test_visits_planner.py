@@ -2,6 +2,7 @@
 
 import re
 
+from mo_app.auth.sessions import open_session
 from mo_app.extensions import db
 from mo_app.models import SchoolYear, User, Visit, VisitReport
 
@@ -14,7 +15,7 @@ def _year(start):
 
 def _login(client, login):
     with client.session_transaction() as sess:
-        sess["_user_id"] = db.session.scalar(db.select(User).where(User.login == login)).get_id()
+        sess["_user_id"] = open_session(db.session.scalar(db.select(User).where(User.login == login)))
 
 
 def test_planner_shows_the_plans_15_targets(demo, client):

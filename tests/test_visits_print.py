@@ -1,4 +1,5 @@
-"""The справка as print view and PDF (text checked with pypdf), the bulk PDF of a period, the register."""
+"""The справка as a PDF (text checked with pypdf): what it says, the draft, the bulk PDF of a period, the
+register; issued versions kept byte for byte (tests/test_documents.py checks /verify and the limits)."""
 
 import io
 from datetime import date
@@ -8,73 +9,105 @@ from pypdf import PdfReader
 
 from mo_app.dates import PlanDate
 from mo_app.extensions import db
-from mo_app.models import VisitReport
+from mo_app.models import AppSettings, VisitReport
 
-from .visits_helpers import visit_with_report
-
-
-def _pages(data: bytes) -> list[str]:
-    return [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages]
+from .conftest import TEST_ASSOCIATION
+from .security_helpers import pdf_pages
+from .visits_helpers import report_form, visit_with_report
 
 
 def test_report_pdf_text(client, f, login_as):
     school = f.school("79", name="ГБОУ средняя школа №79 Калининского района")
-    metodist = f.methodologist(last_name="Смирнова", initials="О.П.")
+    metodist = f.methodologist(last_name="Смирнова", initials="О.П.", first_name="Ольга", middle_name="Петровна",
+                               position="старший методист")
     librarian = f.librarian(school, last_name="Александрова", initials="Е.С.")
     purpose = f.purpose(title="Оказание помощи в работе малоопытным библиотекарям")
     visit = visit_with_report(f, school, by=metodist, purposes=[purpose], conclusion="Работа ведётся планомерно.",
-                              rec_text="Пополнить электронный каталог")
+                              rec_text="Пополнить электронный каталог", deadline=date(2027, 3, 1))
     report = db.session.scalar(db.select(VisitReport))
     report.strengths = "Фонд расставлен по ББК"
+    db.session.get(AppSettings, 1).signatory_id = metodist.id  # she signs the association's papers
     db.session.commit()
     login_as(librarian)
-    client.post(f"/visits/{visit.id}/acknowledge")
     r = client.get(f"/visits/{visit.id}/report.pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
-    text = " ".join(_pages(r.data))
-    for expected in ("Справка по итогам посещения", "ГБОУ средняя школа №79 Калининского района",
-                     "14 октября 2026", "Оказание помощи в работе малоопытным библиотекарям",
-                     "Фонд расставлен по ББК", "Работа ведётся планомерно.", "Пополнить электронный каталог",
-                     "Методист", "Смирнова О.П.", "Со справкой ознакомлен(а)", "Александрова Е.С.",
-                     "Помещение и оборудование", "стр. 1 из", "2026–2027 учебный год"):
+    text = " ".join(pdf_pages(r.data))
+    for expected in (TEST_ASSOCIATION, "Справка по итогам посещения",
+                     "ГБОУ средняя школа № 79 Калининского района", "14 октября 2026 г.",
+                     "Оказание помощи в работе малоопытным библиотекарям", "Фонд расставлен по ББК",
+                     "Работа ведётся планомерно.", "Пополнить электронный каталог", "1 марта 2027 г.",
+                     "Старший методист", "Смирнова Ольга Петровна", "Со справкой ознакомлен(а):", "библиотекарь",
+                     "директор", "(подпись)", "(расшифровка подписи)", "(дата)", "Помещение и оборудование",
+                     "стр. 1 из 1", "2026–2027 учебный год"):
         assert expected in text, expected
-    view = client.get(f"/visits/{visit.id}/report").get_data(as_text=True)
-    assert "Справка по итогам посещения" in view and "visits-print.css" in view and "<script>" not in view
+    assert "\u202f79" in PdfReader(io.BytesIO(r.data)).pages[0].extract_text()  # «№ 79»: a thin no-break space
+    assert "Черновик" not in text  # final (before papers were kept: printed from its data, no check line)
 
 
 def test_long_report_breaks_pages_between_rows(client, f, login_as):
     login_as(f.methodologist())
     long = ("Рекомендация начало-{n} " + "очень подробный текст рекомендации, " * 14 + "конец-{n}")
     visit = visit_with_report(f, f.school(), recs=40, rec_text=long)
-    pages = _pages(client.get(f"/visits/{visit.id}/report.pdf").data)
+    pages = pdf_pages(client.get(f"/visits/{visit.id}/report.pdf").data)
     assert len(pages) >= 4
     for n in range(1, 41):
         holding = [i for i, p in enumerate(pages) if f"начало-{n} " in p]
         assert len(holding) == 1, n
         assert f"конец-{n}" in pages[holding[0]], f"row {n} split across pages"
+    assert all("Рекомендация Срок Ответственный" in p for p in pages[1:-1])  # the header on every page
     assert f"стр. {len(pages)} из {len(pages)}" in pages[-1]
     assert "Со справкой ознакомлен(а)" in pages[-1]
+
+
+def test_draft_pdf_is_marked_and_made_afresh(client, f, login_as):
+    login_as(f.methodologist())
+    visit = visit_with_report(f, f.school(), final=False, conclusion="Черновой вывод")
+    r = client.get(f"/visits/{visit.id}/report.pdf")
+    text = " ".join(pdf_pages(r.data))
+    assert "Черновик — справка не завершена" in text and "Черновой вывод" in text and "verify" not in text
+    report = db.session.scalar(db.select(VisitReport))
+    report.conclusion = "Исправленный вывод"
+    db.session.commit()
+    assert "Исправленный вывод" in " ".join(pdf_pages(client.get(f"/visits/{visit.id}/report.pdf").data))
 
 
 def test_bulk_pdf_holds_every_report_of_the_period(client, f, login_as):
     login_as(f.methodologist())
     a, b = f.school("79", name="Школа А-79"), f.school("111", name="Школа Б-111")
     for school, day in ((a, date(2026, 10, 5)), (b, date(2026, 10, 20)), (a, date(2026, 11, 10))):
-        visit_with_report(f, school, when=PlanDate("day", day))
+        visit_with_report(f, school, when=PlanDate("day", day), recs=12,
+                          rec_text="Рекомендация {n} " + "с подробным текстом, " * 10)
     visit_with_report(f, b, when=PlanDate("day", date(2026, 12, 2)))  # outside the period
     visit_with_report(f, a, final=False, when=PlanDate("day", date(2026, 10, 25)))  # a draft
     r = client.get("/visits/reports.pdf?from=2026-10-01&to=2026-11-30")
     assert r.status_code == 200
-    pages = _pages(r.data)
+    pages = pdf_pages(r.data)
     starts = [p for p in pages if "Справка по итогам посещения" in p]
-    assert len(starts) == 3
+    assert len(starts) == 3 and len(pages) > 3
     assert [("Школа А-79" in p, "Школа Б-111" in p) for p in starts] == [(True, False), (False, True), (True, False)]
+    # each справка numbered on its own: «стр. 1 из N» starts each one
+    assert [p for p in pages if "стр. 1 из" in p] == starts
     assert "2 декабря 2026" not in " ".join(pages)
-    only_b = _pages(client.get(f"/visits/reports.pdf?from=2026-10-01&to=2026-12-31&school={b.id}").data)
+    only_b = pdf_pages(client.get(f"/visits/reports.pdf?from=2026-10-01&to=2026-12-31&school={b.id}").data)
     assert len([p for p in only_b if "Справка по итогам посещения" in p]) == 2
     assert client.get("/visits/reports.pdf?from=2030-01-01").status_code == 404
     assert client.get("/visits/reports.pdf?from=вчера").status_code == 400
+
+
+def test_bulk_pdf_prints_the_issued_papers(client, f, login_as):
+    """The bulk PDF prints each справка as issued: a school renamed since keeps its old name there."""
+    login_as(f.methodologist())
+    school = f.school("79", name="Школа до переименования")
+    visit = visit_with_report(f, school, when=PlanDate("day", date(2026, 10, 5)), final=False)
+    report = db.session.scalar(db.select(VisitReport))
+    assert client.post(f"/visits/{visit.id}/report/finalise", data=report_form(report)).status_code == 303
+    issued = client.get(f"/visits/{visit.id}/report.pdf").data
+    school.name = "Школа после переименования"
+    db.session.commit()
+    text = " ".join(pdf_pages(client.get("/visits/reports.pdf?from=2026-10-01&to=2026-10-31").data))
+    assert "Школа до переименования" in text and "после переименования" not in text
+    assert "Версия 1" in text and client.get(f"/visits/{visit.id}/report.pdf").data == issued
 
 
 def test_register_pdf_and_xlsx(client, f, login_as):
@@ -83,8 +116,11 @@ def test_register_pdf_and_xlsx(client, f, login_as):
     visit_with_report(f, a, when=PlanDate("day", date(2026, 10, 5)), recs=3)
     f.visit(a, when=PlanDate.month(2027, 2), status="cancelled", status_reason="Карантин")
     f.visit(f.school("470"), when=PlanDate.month(2027, 9))  # next year: outside
-    text = " ".join(_pages(client.get("/visits/register.pdf?from=2026-09-01&to=2027-08-31").data))
-    assert "Журнал посещений" in text and "ГБОУ №79" in text and "Карантин" in text and "ГБОУ №470" not in text
+    r = client.get("/visits/register.pdf?from=2026-09-01&to=2027-08-31")
+    assert float(PdfReader(io.BytesIO(r.data)).pages[0].mediabox.width) > 800  # A4 landscape
+    text = " ".join(pdf_pages(r.data))
+    assert "Журнал посещений" in text and "ГБОУ № 79" in text and "Карантин" in text and "ГБОУ № 470" not in text
+    assert "с 1 сентября 2026 г. по 31 августа 2027 г." in text and "стр. 1 из 1" in text
     r = client.get("/visits/register.xlsx?from=2026-09-01&to=2027-08-31")
     assert r.status_code == 200
     ws = load_workbook(io.BytesIO(r.data)).active

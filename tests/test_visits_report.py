@@ -3,10 +3,12 @@
 import re
 from datetime import date
 
+from mo_app.auth.sessions import open_session
 from mo_app.extensions import db
 from mo_app.models import Recommendation, ReportVersion, Visit, VisitDateChange, VisitReport
 
 from .conftest import htmx
+from .security_helpers import pdf_text
 from .visits_helpers import checklist, report_form, visit_with_report
 
 
@@ -98,11 +100,11 @@ def test_visit_life_with_history(client, f, login_as):
     assert report.status == "final" and report.present == "Александрова Е.С., директор школы"
     page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
     assert "Версия 1 справки" in page and "Уточнить сроки рекомендаций" in page
-    assert "Текущая версия 2: завершена" in page
+    assert "Версия 2 справки: завершена" in page
     assert "<h2>Действия</h2>" not in page  # nothing left to do but print or reopen: no empty heading
-    old = client.get(f"/visits/{visit.id}/versions/1").get_data(as_text=True)
+    old = pdf_text(client.get(f"/visits/{visit.id}/versions/1.pdf").data)
     assert "Александрова Е.С." in old and "директор школы" not in old
-    assert client.get(f"/visits/{visit.id}/versions/9").status_code == 404
+    assert client.get(f"/visits/{visit.id}/versions/9.pdf").status_code == 404
 
 
 def test_stale_version_is_refused_and_saves_nothing(client, f, login_as):
@@ -207,7 +209,7 @@ def test_concurrent_saves_of_one_version_let_exactly_one_through(app, f):
     for _ in forms:
         c = app.test_client()
         with c.session_transaction() as sess:
-            sess["_user_id"] = metodist.get_id()
+            sess["_user_id"] = open_session(metodist)
         clients.append(c)
     visit_id, version = visit.id, report.version
     db.session.commit()  # and touch nothing until the threads are done: on SQLite a test read would lock

@@ -2,10 +2,10 @@
 
 from flask import request
 
-from ..extensions import db
-from ..web import methodologist_required, render
+from ..paging import paginate
+from ..web import methodologist_required, page_arg, render
 from . import bp
-from .services import (
+from .queries import (
     ACTION_LABELS,
     ENTITY_LABELS,
     FIELD_LABELS,
@@ -25,10 +25,7 @@ def index():
     flt = parse_filters(request.args)
     page = None
     if not flt.errors:
-        raw_page = request.args.get("page", "")
-        number = int(raw_page) if raw_page.isdecimal() and len(raw_page) <= 6 and int(raw_page) > 0 else 1
-        page = db.paginate(entries_query(flt), page=number, per_page=PER_PAGE, max_per_page=PER_PAGE,
-                           error_out=False)
+        page = paginate(entries_query(flt), page_arg(), PER_PAGE)
     return render(
         "audit/index.html",
         fragment="audit/_entries.html",

@@ -33,3 +33,18 @@ class PasswordChangeForm(FlaskForm):
         "Новый пароль ещё раз",
         validators=[DataRequired("Повторите новый пароль."), EqualTo("new", "Пароли не совпадают.")],
     )
+
+
+class ForgotPasswordForm(FlaskForm):
+    login = StringField("Логин или адрес электронной почты",
+                        validators=[DataRequired("Введите логин или адрес электронной почты."), Length(max=200)])
+
+
+class ResetPasswordForm(FlaskForm):
+    new = PasswordField(
+        "Новый пароль", validators=[DataRequired("Введите новый пароль."), Length(max=200), strong_password]
+    )
+    confirm = PasswordField(
+        "Новый пароль ещё раз",
+        validators=[DataRequired("Повторите новый пароль."), EqualTo("new", "Пароли не совпадают.")],
+    )

@@ -1,11 +1,11 @@
-"""Flask-Login wiring: the session carries "id:session_version", so bumping the version ends sessions."""
+"""Flask-Login wiring: the session and the remember-me cookie carry a server-side session's key (sessions.py)."""
 
 from flask import redirect, request, url_for
 
 from ..errors import error_response
-from ..extensions import db, login_manager
-from ..models import User
+from ..extensions import login_manager
 from ..web import is_htmx
+from . import sessions
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Войдите, чтобы открыть эту страницу."
@@ -15,14 +15,8 @@ login_manager.session_protection = "basic"
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    """Load the user if the session's version still matches and the account is active."""
-    ident, _, version = user_id.partition(":")
-    if not ident.isdecimal() or not version.isdecimal():
-        return None
-    user = db.session.get(User, int(ident))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
+    """The active user whose session (by the key in the cookie) is still open on the server."""
+    return sessions.load_user(user_id)
 
 
 @login_manager.unauthorized_handler

@@ -5,51 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
-from wtforms.fields import MonthField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..dates import DATE_KINDS, DATETIME, DAY, MONTH, SPAN, TBD, YEAR, PlanDate
-from ..models.events import EVENT_KINDS
-
-
-class RuIntegerField(IntegerField):
-    """An integer field whose parse error is Russian."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError("Введите целое число.") from None
-
-
-class RuDateField(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError("Введите дату в формате ДД.ММ.ГГГГ.") from None
-
-
-class RuMonthField(MonthField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError("Выберите месяц.") from None
-
-
-class RuTimeField(TimeField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError("Введите время в формате ЧЧ:ММ.") from None
-
+from ..forms import InSchoolYear, RuDateField, RuIntegerField, RuMonthField, RuTimeField, YearForm, fits
+from ..models.events import EVENT_KINDS, ConsultationRequest
 
 try:  # WTForms 3.3 deprecates (value, label) tuples
     from wtforms import SelectChoice
@@ -71,7 +32,7 @@ def _int_or_none(value):
     return int(value)
 
 
-class EventForm(FlaskForm):
+class EventForm(YearForm):
     """Create or edit an event: the date as the plan writes it, seats, sign-up deadline."""
 
     kind = SelectField("Форма", choices=choices(EVENT_KINDS.items()), validators=[DataRequired("Выберите форму.")])
@@ -80,25 +41,29 @@ class EventForm(FlaskForm):
     description = TextAreaField("Описание", validators=[Optional(), Length(max=5000)])
     venue_id = SelectField("Место проведения (на базе)", coerce=_int_or_none, validate_choice=False)
     date_kind = SelectField("Дата", choices=choices(DATE_KINDS.items()), default=MONTH)
-    month_start = RuMonthField("Месяц (или первый месяц периода)", validators=[Optional()])
-    month_end = RuMonthField("Последний месяц периода", validators=[Optional()])
-    day = RuDateField("День", validators=[Optional()])
+    month_start = RuMonthField("Месяц (или первый месяц периода)", validators=[Optional(), InSchoolYear()])
+    month_end = RuMonthField("Последний месяц периода", validators=[Optional(), InSchoolYear()])
+    day = RuDateField("День", validators=[Optional(), InSchoolYear()])
     at = RuTimeField("Время начала", validators=[Optional()])
     capacity = RuIntegerField(
         "Количество мест",
         validators=[Optional(), NumberRange(min=1, max=10000, message="Число мест — от 1 до 10000.")],
         description="Пусто — без ограничения.",
     )
-    signup_deadline = RuDateField("Запись до (включительно)", validators=[Optional()])
+    hours = RuIntegerField(
+        "Объём, ч.",
+        validators=[Optional(), NumberRange(min=1, max=1000, message="Объём — от 1 до 1000 академических часов.")],
+        description="В академических часах, для сертификатов участников.",
+    )
+    signup_deadline = RuDateField("Запись до (включительно)", validators=[Optional(), InSchoolYear()])
     is_open = BooleanField("Запись открыта", default=True)
 
-    def __init__(self, *args, goals=(), venues=(), year_start: int | None = None, **kwargs):
+    def __init__(self, *args, goals=(), venues=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.goal_id.choices = choices([(0, "— без направления —")] + [(g.id, g.title) for g in goals])
         self.venue_id.choices = choices([(0, "— не указано —")] + [(o.id, o.short_name) for o in venues])
         self._goal_ids = {g.id for g in goals}
         self._venue_ids = {o.id for o in venues}
-        self.year_start = year_start
 
     def validate_goal_id(self, field):
         if field.data is not None and field.data not in self._goal_ids:
@@ -162,6 +127,7 @@ class EventForm(FlaskForm):
             "description": (self.description.data or "").strip() or None,
             "venue_id": self.venue_id.data,
             "capacity": self.capacity.data,
+            "hours": self.hours.data,
             "signup_deadline": self.signup_deadline.data,
             "is_open": bool(self.is_open.data),
             "plan_date": self.plan_date(),
@@ -183,6 +149,7 @@ class EventForm(FlaskForm):
             self.day.data = pd.start
             self.at.data = pd.at
         self.capacity.data = event.capacity
+        self.hours.data = event.hours
         self.signup_deadline.data = event.signup_deadline
         self.is_open.data = event.is_open
 
@@ -223,13 +190,13 @@ CONSULTATION_ACTIONS = {
 }
 
 
-class ConsultationHandleForm(FlaskForm):
+class ConsultationHandleForm(YearForm):
     """The methodologist schedules, answers, marks held or declines a consultation request."""
 
     action = SelectField("Действие", choices=choices(CONSULTATION_ACTIONS.items()))
-    scheduled_date = RuDateField("День", validators=[Optional()])
+    scheduled_date = RuDateField("День", validators=[Optional(), InSchoolYear()])
     scheduled_time = RuTimeField("Время", validators=[Optional()])
-    place = StringField("Место", validators=[Length(max=300)])
+    place = StringField("Место", validators=[fits(ConsultationRequest.place)])
     answer = TextAreaField("Ответ", validators=[Length(max=5000)])
     held_note = TextAreaField("Заметка о проведении", validators=[Optional(), Length(max=5000)])
 

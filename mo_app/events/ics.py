@@ -12,24 +12,33 @@ from icalendar import Event as VEvent
 from ..dates import DATETIME, TZ
 from ..models import Event
 from ..models.base import utcnow
-from ..printing import download_headers
+from ..printing import send_download
 
 MOSCOW = ZoneInfo(TZ)
 DEFAULT_LENGTH = timedelta(hours=2)
 
 
-def event_span(event: Event) -> tuple[date | datetime, date | datetime] | None:
-    """Start and end for a calendar: a time with a default length, or whole days (a month-only date spans
-    the month, a span of months all of them); None when the date is not known yet."""
+def event_span(event: Event) -> tuple[date | datetime, date | datetime | None] | None:
+    """Start and (exclusive) end for a calendar: a time with a default length, or the whole day; None until the
+    event has a day (a month, a span of months or «в течение года» would show as a block weeks or months long,
+    so such events stay out of calendars until the day is set). The end is None where it would fall past the
+    last day a date can hold (31.12.9999): a calendar reads a start without an end as one day (RFC 5545,
+    3.6.1)."""
     pd = event.plan_date
-    if pd.start is None:
+    if not pd.is_exact:
         return None
     if pd.kind == DATETIME and pd.at:
         start = datetime.combine(pd.start, pd.at, tzinfo=MOSCOW)
-        return start, start + DEFAULT_LENGTH
-    if pd.is_exact:
-        return pd.start, pd.start + timedelta(days=1)
-    return pd.start, pd.last_day + timedelta(days=1)
+        return start, _later(start, DEFAULT_LENGTH)
+    return pd.start, _later(pd.start, timedelta(days=1))
+
+
+def _later(moment, step: timedelta):
+    """`moment + step`, or None past the end of the calendar."""
+    try:
+        return moment + step
+    except OverflowError:
+        return None
 
 
 def _vevent(event: Event, host: str) -> VEvent | None:
@@ -41,7 +50,8 @@ def _vevent(event: Event, host: str) -> VEvent | None:
     ve.add("dtstamp", utcnow().replace(tzinfo=ZoneInfo("UTC")))
     ve.add("summary", f"{event.kind_label}: {event.display_title}" if event.title else event.kind_label)
     ve.add("dtstart", span[0])
-    ve.add("dtend", span[1])
+    if span[1] is not None:
+        ve.add("dtend", span[1])
     if event.venue is not None:
         place = event.venue.name
         if event.venue.address:
@@ -57,7 +67,7 @@ def _vevent(event: Event, host: str) -> VEvent | None:
 
 
 def calendar_bytes(events, name: str) -> bytes:
-    """An iCalendar document holding `events` (those without a known date are left out)."""
+    """An iCalendar document holding `events` (those without a day yet are left out: see event_span)."""
     cal = Calendar()
     cal.add("prodid", "-//МО библиотекарей//mo_app//RU")
     cal.add("version", "2.0")
@@ -75,5 +85,7 @@ def calendar_bytes(events, name: str) -> bytes:
 
 def ics_response(events, name: str, filename: str | None = None) -> Response:
     """text/calendar response; a download when `filename` is given, else a subscribable feed."""
-    headers = download_headers(filename) if filename else {}
-    return Response(calendar_bytes(events, name), mimetype="text/calendar", headers=headers)
+    data = calendar_bytes(events, name)
+    if filename:
+        return send_download(data, filename, "text/calendar")
+    return Response(data, mimetype="text/calendar")

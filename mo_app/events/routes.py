@@ -4,68 +4,60 @@ from __future__ import annotations
 
 import calendar as pycalendar
 from datetime import date
-from functools import lru_cache
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import func
-from sqlalchemy.orm import contains_eager, joinedload
 
-from ..cache import cached, stamp_column
-from ..dates import month_name, next_month_start
+from ..cache import cached, current_stamp
+from ..dates import month_name, next_month_start, school_year_start
+from ..documents import render_document
+from ..documents.papers import sign_in_sheet_data
 from ..exports import csv_response, xlsx_response
-from ..extensions import db
-from ..models import ConsultationRequest, Event, Goal, Notice, Organization, Registration, SchoolYear, User
-from ..models.base import utcnow
+from ..models import ConsultationRequest, Event, Registration, SchoolYear
 from ..models.events import CONSULTATION_STATUSES, EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_WAITING
 from ..paging import page_of
 from ..plan.years import year_among
 from ..printing import pdf_response
-from ..web import is_htmx, methodologist_required, render, role_required, selected_year, url_pattern
-from . import bp, ics, services
+from ..web import (
+    any_role,
+    as_id,
+    clamp_month,
+    is_htmx,
+    methodologist_required,
+    month_arg,
+    next_arg,
+    page_arg,
+    render,
+    role_required,
+    selected_year,
+    url_pattern,
+    year_arg,
+    year_month_arg,
+)
+from . import bp, ics, queries, services
 from .forms import CONSULTATION_ACTIONS, CancelEventForm, ConsultationHandleForm, ConsultationRequestForm, EventForm
 from .services import SignupError
 
 librarian_required = role_required("librarian")
-anyone = role_required("methodologist", "librarian")
 
 
 # ---------------------------------------------------------------- loaders
 
 
-@lru_cache(maxsize=1)
-def _event_by_id():
-    return (
-        db.select(Event)
-        .options(joinedload(Event.venue), joinedload(Event.goal), joinedload(Event.year))
-        .where(Event.id == db.bindparam("event_id"))
-    )
-
-
 def get_event_or_404(event_id: int) -> Event:
     """The event by id with its venue, goal and year, or 404."""
-    event = db.session.scalar(_event_by_id(), {"event_id": event_id})
+    event = queries.event(event_id)
     if event is None:
         abort(404)
     return event
 
 
 def get_registration_or_404(event: Event, reg_id: int) -> Registration:
-    reg = db.session.scalar(
-        db.select(Registration)
-        .options(joinedload(Registration.user).joinedload(User.organization))
-        .where(Registration.id == reg_id, Registration.event_id == event.id)
-    )
+    """A sign-up of `event` with its person and school, or 404."""
+    reg = queries.registration(event, reg_id)
     if reg is None:
         abort(404)
     return reg
-
-
-def _back(default: str) -> str:
-    target = request.form.get("next") or request.args.get("next") or ""
-    from ..web import is_safe_next
-
-    return target if is_safe_next(target) else default
 
 
 # ---------------------------------------------------------------- the list
@@ -73,20 +65,16 @@ def _back(default: str) -> str:
 PER_PAGE = 50
 
 
-def _filters() -> dict:
+def _filters(year: SchoolYear) -> dict:
+    """The list's filters from the query string; a month outside `year` is brought into it (web.year_month_arg)."""
     args = request.args
     kind = args.get("kind", "")
     goal = args.get("goal", "")
-    month = args.get("month", "")
-    month_first = None
-    if len(month) == 7 and month[4] == "-" and month[:4].isdecimal() and month[5:].isdecimal():
-        y, m = int(month[:4]), int(month[5:])
-        if 1 <= m <= 12 and 1900 < y < 2200:
-            month_first = date(y, m, 1)
+    month_first = year_month_arg(year)
     return {
         "kind": kind if kind in EVENT_KINDS else "",
-        "goal": int(goal) if goal.isdecimal() else None,
-        "month": month if month_first else "",
+        "goal": as_id(goal),
+        "month": month_first.strftime("%Y-%m") if month_first else "",
         "month_first": month_first,
         "open": args.get("open") == "1",
         "mine": args.get("mine") == "1",
@@ -103,21 +91,6 @@ def _year_months(year) -> list[tuple[str, str]]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _years_statement():
-    return (
-        db.select(SchoolYear, stamp_column()).outerjoin(SchoolYear.goals).options(contains_eager(SchoolYear.goals))
-        .order_by(SchoolYear.start_year.desc(), Goal.position)
-    )
-
-
-def years_with_goals() -> tuple[list[SchoolYear], str | None]:
-    """all_years() with each year's goals (for the list's filter), and the data stamp (mo_app/cache.py), read
-    before anything else the page shows: one query."""
-    rows = db.session.execute(_years_statement()).unique().all()
-    return [year for year, _ in rows], (rows[0][1] if rows else None)
-
-
 def list_context() -> dict:
     """Everything /events shows: the year's events filtered, grouped by month, with seats and my state.
 
@@ -125,9 +98,9 @@ def list_context() -> dict:
     as plain columns with their venue and seats in one more query (no ORM objects). That part is the same for
     everyone: it is kept per data stamp (mo_app/cache.py) and today's date, unless the list is «мои»; a
     librarian's own status on the shown events is one more query."""
-    years, stamp = years_with_goals()
+    years, stamp = queries.years_with_goals()
     year = year_among(years)
-    flt = _filters()
+    flt = _filters(year)
     on = services.today()
 
     def build():
@@ -144,7 +117,7 @@ def list_context() -> dict:
         return page, services.shown_events([eid for eid, _ in page.items], year)
 
     key = ("events.list", year.id, flt["kind"], flt["goal"], flt["month_first"], flt["open"], on,
-           request.args.get("page", ""))
+           page_arg(default=0))
     page, shown = cached(None if flt["mine"] else stamp, key, build, size=lambda v: 2000 * len(v[1]) + 10_000)
     shown = services.with_my_states(shown, current_user)
     return {
@@ -167,32 +140,25 @@ def list_context() -> dict:
 
 
 @bp.route("/events")
-@anyone
+@any_role
 def index():
     """The school year's events by month, with filters (htmx, pushed to the URL)."""
     ctx = list_context()
-    notices = services.take_unread_notices(current_user)
+    # notices are marked read only where they are shown: the htmx list fragment does not show them
+    notices = [] if is_htmx() else services.take_unread_notices(current_user)
     return render("events/index.html", fragment="events/_list.html", notices=notices, **ctx)
 
 
 @bp.route("/events/calendar")
-@anyone
+@any_role
 def calendar():
     """A month of the plan as a calendar grid (`?month=2026-12`)."""
-    year = selected_year()
-    raw = request.args.get("month", "")
-    first = None
-    if len(raw) == 7 and raw[:4].isdecimal() and raw[5:].isdecimal() and raw[4] == "-" and 1 <= int(raw[5:]) <= 12:
-        first = date(int(raw[:4]), int(raw[5:]), 1)
+    year = _calendar_year()
+    first = year_month_arg(year)
     if first is None:
         t = services.today()
-        first = date(t.year, t.month, 1)
-        if not (date(year.start_year, 9, 1) <= first < date(year.start_year + 1, 9, 1)):
-            first = date(year.start_year, 9, 1)
-    events = db.session.scalars(
-        db.select(Event).options(joinedload(Event.venue), joinedload(Event.goal)).where(Event.year_id == year.id)
-    ).unique().all()
-    in_month = [e for e in events if services.overlaps_month(e.plan_date, first)]
+        first = clamp_month(date(t.year, t.month, 1), year)
+    in_month = [e for e in queries.year_events(year) if services.overlaps_month(e.plan_date, first)]
     by_day: dict[int, list[Event]] = {}
     whole_month = []
     for e in sorted(in_month, key=services.event_sort_key):
@@ -202,13 +168,26 @@ def calendar():
             whole_month.append(e)
     states = services.my_states(current_user, [e.id for e in in_month])
     weeks = pycalendar.Calendar(firstweekday=0).monthdayscalendar(first.year, first.month)
+    starts = queries.plan_start_years()
     prev_first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
     next_first = next_month_start(first)
     return render(
         "events/calendar.html", year=year, first=first, weeks=weeks, by_day=by_day, whole_month=whole_month,
-        states=states, prev_month=prev_first.strftime("%Y-%m"), next_month=next_first.strftime("%Y-%m"),
-        today=services.today(),
+        states=states, today=services.today(),
+        prev_month=prev_first.strftime("%Y-%m") if school_year_start(prev_first) in starts else None,
+        next_month=next_first.strftime("%Y-%m") if school_year_start(next_first) in starts else None,
     )
+
+
+def _calendar_year() -> SchoolYear:
+    """The calendar's school year: `?year=`, else the year holding `?month=` if there is a plan for it, else the
+    current one (web.selected_year)."""
+    first = month_arg()
+    if year_arg() is None and first is not None:
+        year = queries.year_of(school_year_start(first))
+        if year is not None:
+            return year
+    return selected_year()
 
 
 # ---------------------------------------------------------------- one event
@@ -234,12 +213,12 @@ def event_box_or_404(event_id: int, best_practice: bool = False) -> dict:
 
 
 @bp.route("/events/<int:event_id>")
-@anyone
+@any_role
 def show(event_id: int):
     """Everything about one event, with the sign-up box."""
     ctx = event_box_or_404(event_id, best_practice=True)
     notices = services.take_unread_notices(current_user)
-    return render("events/show.html", notices=notices, is_past=services.is_past(ctx["event"]), **ctx)
+    return render("events/show.html", notices=notices, is_past=queries.is_past(ctx["event"]), **ctx)
 
 
 def _signup_reply(event_id: int, error: SignupError | None = None, message=None):
@@ -248,19 +227,21 @@ def _signup_reply(event_id: int, error: SignupError | None = None, message=None)
     `message` is a string, or a function of the user's registration status (read from the box's own query).
     """
     ctx = event_box_or_404(event_id)
-    if callable(message):
-        message = message(ctx["state"].status if ctx["state"] else None)
     if is_htmx():
+        # a message about the new state is left out: the box's badge says it («Вы записаны» once)
         compact = request.form.get("compact") == "1"
         return render(
             "events/_signup.html", fragment="events/_signup.html", status=error.status if error else 200,
-            error=error.message if error else None, message=message, compact=compact, **ctx,
+            error=error.message if error else None, message=None if callable(message) else message,
+            compact=compact, **ctx,
         )
+    if callable(message):
+        message = message(ctx["state"].status if ctx["state"] else None)
     if error:
         flash(error.message, "error")
     elif message:
         flash(message, "success")
-    return redirect(_back(url_for("events.show", event_id=event_id)), 303)
+    return redirect(next_arg(url_for("events.show", event_id=event_id)), 303)
 
 
 def _signed_up_message(status: str | None) -> str:
@@ -294,13 +275,14 @@ def cancel_registration(event_id: int):
 
 
 @bp.route("/events/<int:event_id>.ics")
-@anyone
+@any_role
 def event_ics(event_id: int):
     """One event as an iCalendar file."""
     event = get_event_or_404(event_id)
-    if event.plan_date.start is None:
-        return render("errors/error.html", status=404, code=404, title="Дата не назначена",
-                      text="У мероприятия ещё нет даты: добавить его в календарь пока нельзя.")
+    if not event.plan_date.is_exact:
+        return render("errors/error.html", status=404, code=404, title="День не назначен",
+                      text="В календарь — когда будет назначен день: пока у мероприятия есть только "
+                           f"срок «{event.plan_date.text()}».")
     return ics.ics_response([event], event.display_title, filename=f"event-{event.id}.ics")
 
 
@@ -312,10 +294,7 @@ def my_context() -> dict:
     signups = services.my_signups(current_user)  # in plan order
     upcoming = [r for r in signups if not r.is_over]
     past = [r for r in reversed(signups) if r.is_over]
-    recent = db.session.scalars(
-        db.select(Notice)
-        .where(Notice.user_id == current_user.id).order_by(Notice.created_at.desc(), Notice.id.desc()).limit(20)
-    ).all()
+    recent = queries.recent_notices(current_user)
     unread = [n for n in recent if n.read_at is None]
     if unread:
         services.take_unread_notices(current_user)
@@ -341,9 +320,7 @@ def my_events():
 @librarian_required
 def new_calendar_token():
     """Create (or replace) the secret link of the personal calendar feed."""
-    user = db.session.get(User, current_user.id)
-    user.new_calendar_token()
-    db.session.commit()
+    services.new_calendar_token(current_user)
     flash("Создана новая ссылка на календарь. Старая ссылка больше не работает.", "success")
     return redirect(url_for("events.my_events"), 303)
 
@@ -352,9 +329,7 @@ def new_calendar_token():
 @librarian_required
 def revoke_calendar_token():
     """Revoke the personal calendar feed link."""
-    user = db.session.get(User, current_user.id)
-    user.calendar_token = None
-    db.session.commit()
+    services.revoke_calendar_token(current_user)
     flash("Ссылка на календарь отозвана.", "success")
     return redirect(url_for("events.my_events"), 303)
 
@@ -364,30 +339,17 @@ def calendar_feed(token: str):
     """The personal feed of a librarian's registered events; the secret token is the only key."""
     if not token or len(token) > 64:
         abort(404)
-    user = db.session.scalar(db.select(User).where(User.calendar_token == token, User.active.is_(True)))
+    user = queries.feed_owner(token)
     if user is None:
         abort(404)
-    events = db.session.scalars(
-        db.select(Event)
-        .join(Registration, Registration.event_id == Event.id)
-        .options(joinedload(Event.venue))
-        .where(Registration.user_id == user.id, Registration.status == REG_REGISTERED)
-        .order_by(Event.date_start)
-    ).unique().all()
-    resp = ics.ics_response(events, f"МО библиотекарей — {user.short_name}")
-    resp.headers["Cache-Control"] = "private, max-age=300"
-    return resp
+    return ics.ics_response(queries.registered_events(user), f"МО библиотекарей — {user.short_name}")
 
 
 # ---------------------------------------------------------------- methodologist: create, edit, cancel
 
 
 def _event_form(year, event: Event | None = None, **kw) -> EventForm:
-    venues = db.session.scalars(
-        db.select(Organization).where(Organization.is_active.is_(True)).order_by(Organization.kind,
-                                                                                 Organization.short_name)
-    ).all()
-    return EventForm(goals=year.goals, venues=venues, year_start=year.start_year, **kw)
+    return EventForm(goals=year.goals, venues=queries.active_venues(), year_start=year.start_year, **kw)
 
 
 def _form_page(form: EventForm, year, event: Event | None, status: int = 200):
@@ -402,7 +364,7 @@ def new_event():
     year = selected_year()
     form = _event_form(year)
     if form.validate_on_submit():
-        event = services.save_event(None, form.data_for_service(), year.id)
+        event = services.save_event(None, form.data_for_service(), year)
         flash("Мероприятие добавлено.", "success")
         return redirect(url_for("events.show", event_id=event.id), 303)
     return _form_page(form, year, None, 422 if form.errors else 200)
@@ -432,7 +394,7 @@ def edit_event(event_id: int):
         form.fill_from(event)
     elif form.validate():
         try:
-            services.save_event(event, form.data_for_service(), event.year_id)
+            services.save_event(event, form.data_for_service(), event.year)
         except SignupError as e:
             form.capacity.errors = [*form.capacity.errors, e.message]
             return _form_page(form, event.year, event, 422)
@@ -473,11 +435,7 @@ def cancel_event(event_id: int):
 def participant_lists(event: Event, statuses=(REG_REGISTERED, REG_WAITING, REG_CANCELLED)) -> dict:
     """The event's sign-ups of `statuses` with their people and schools: registered (by name), the waiting
     list (in order), cancelled (by when)."""
-    regs = db.session.scalars(
-        db.select(Registration)
-        .options(joinedload(Registration.user).joinedload(User.organization))
-        .where(Registration.event_id == event.id, Registration.status.in_(statuses))
-    ).unique().all()
+    regs = queries.registrations(event, statuses)
     return {
         "registered": sorted((r for r in regs if r.status == REG_REGISTERED), key=lambda r: r.user.full_name),
         "waiting": sorted((r for r in regs if r.status == REG_WAITING), key=lambda r: (r.queued_at, r.id)),
@@ -491,10 +449,7 @@ def participants_context(event: Event) -> dict:
     librarians who may be added as walk-ins."""
     lists = participant_lists(event)
     taken = {r.user_id for r in lists["registered"] + lists["waiting"]}
-    librarians = db.session.scalars(
-        db.select(User).options(joinedload(User.organization))
-        .where(User.role == "librarian", User.active.is_(True)).order_by(User.last_name, User.initials)
-    ).unique().all()
+    librarians = queries.active_librarians()
     return {
         "event": event,
         **lists,
@@ -518,23 +473,9 @@ def participants(event_id: int):
 def search_librarians(event_id: int):
     """Active search of librarians to add (not already on the lists)."""
     event = get_event_or_404(event_id)
-    q = (request.args.get("q") or "").strip()
+    q = (request.args.get("q") or "").strip()[:200]
     beginners = request.args.get("beginners") == "1"
-    taken = db.select(Registration.user_id).where(
-        Registration.event_id == event.id, Registration.status != REG_CANCELLED
-    )
-    stmt = (
-        db.select(User).outerjoin(Organization, User.organization_id == Organization.id)
-        .options(joinedload(User.organization))
-        .where(User.role == "librarian", User.active.is_(True), User.id.not_in(taken))
-    )
-    if beginners:
-        stmt = stmt.where(User.is_beginner.is_(True))
-    if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(db.or_(func.lower(User.last_name).like(like), func.lower(Organization.short_name)
-                                 .like(like), Organization.number == q, func.lower(User.login).like(like)))
-    users = db.session.scalars(stmt.order_by(User.last_name).limit(50)).unique().all() if (q or beginners) else []
+    users = queries.librarians_to_add(event, q, beginners) if (q or beginners) else []
     return render("events/_search_results.html", fragment="events/_search_results.html", users=users, q=q,
                   event=event, beginners=beginners)
 
@@ -576,7 +517,7 @@ def remove_participant(event_id: int, reg_id: int):
         msg = f"Запись {reg.user.short_name} отменена."
         if promoted:
             msg += " Из листа ожидания записан(а): " + ", ".join(
-                db.session.get(User, p.user_id).short_name for p in promoted) + "."
+                p.user.short_name for p in promoted) + "."
         flash(msg, "success")
     except SignupError as e:
         flash(e.message, "error")
@@ -687,59 +628,51 @@ def participants_xlsx(event_id: int):
                          widths={1: 5, 2: 36, 3: 24, 4: 20, 5: 22})
 
 
-def sheet_context(event: Event) -> dict:
-    """The sign-in sheet: the registered people by name, and five blank rows for walk-ins."""
-    return {"event": event, "people": participant_lists(event, (REG_REGISTERED,))["registered"], "blank_rows": 5}
-
-
-@bp.route("/events/<int:event_id>/sign-in-sheet")
-@methodologist_required
-def sign_in_sheet(event_id: int):
-    """The sign-in sheet (лист регистрации) as a print view."""
-    event = get_event_or_404(event_id)
-    return render("events/sign_in_sheet.html", **sheet_context(event))
+def sheet_people(event: Event) -> list[Registration]:
+    """Who the sign-in sheet lists: the registered people, by name."""
+    return participant_lists(event, (REG_REGISTERED,))["registered"]
 
 
 @bp.route("/events/<int:event_id>/sign-in-sheet.pdf")
 @methodologist_required
 def sign_in_sheet_pdf(event_id: int):
-    """The sign-in sheet as a PDF (A4)."""
+    """The sign-in sheet (лист регистрации) as a PDF (A4): the registered people and five blank rows; kept per
+    data stamp."""
+    stamp = current_stamp()
     event = get_event_or_404(event_id)
-    return pdf_response("events/sign_in_sheet.html", f"лист-регистрации-{event.id}.pdf", **sheet_context(event))
+    data = cached(stamp, ("events.sign_in_sheet.pdf", event.id), lambda: render_document(
+        "sign_in_sheet", lambda: sign_in_sheet_data(event, sheet_people(event), blank_rows=5, stamp=stamp)))
+    return pdf_response(data, f"лист-регистрации-{event.id}.pdf")
 
 
 # ---------------------------------------------------------------- consultations
 
 
 def consultations_context(form: ConsultationRequestForm | None = None) -> dict:
+    """The context of the consultations page (the page, and the request form with errors)."""
     year = selected_year()
-    q = (
-        db.select(ConsultationRequest)
-        .options(joinedload(ConsultationRequest.user).joinedload(User.organization),
-                 joinedload(ConsultationRequest.topic_event))
-        .where(ConsultationRequest.year_id == year.id)
-        .order_by(ConsultationRequest.created_at.desc(), ConsultationRequest.id.desc())
-    )
-    if not current_user.is_methodologist:
-        q = q.where(ConsultationRequest.user_id == current_user.id)
-    topics = services.consultation_topics(year.id)
     if form is None and current_user.is_librarian:
-        form = ConsultationRequestForm(topics=topics)
+        form = ConsultationRequestForm(topics=queries.consultation_topics(year.id))
     return {
         "year": year,
-        "requests": db.session.scalars(q).unique().all(),
+        "requests": queries.consultation_requests(year, current_user),
         "form": form,
         "statuses": CONSULTATION_STATUSES,
         "actions": CONSULTATION_ACTIONS,
-        "group_consultations": db.session.scalars(
-            db.select(Event).where(Event.year_id == year.id, Event.kind == "group_consultation")
-            .order_by(Event.goal_id, Event.position)
-        ).all(),
+        "group_consultations": queries.group_consultations(year.id),
     }
 
 
+def get_consultation_or_404(req_id: int, user) -> ConsultationRequest:
+    """The consultation request `user` may see, else 404."""
+    req = queries.consultation_request(req_id, user)
+    if req is None:
+        abort(404)
+    return req
+
+
 @bp.route("/consultations")
-@anyone
+@any_role
 def consultations():
     """Consultation requests: the librarian's own with a request form; all of them for the methodologist."""
     return render("events/consultations.html", **consultations_context())
@@ -750,56 +683,40 @@ def consultations():
 def request_consultation():
     """A librarian asks for an individual consultation."""
     year = selected_year()
-    form = ConsultationRequestForm(topics=services.consultation_topics(year.id))
-    if not form.validate_on_submit():
-        return render("events/consultations.html", status=422, **consultations_context(form))
-    topic_event = db.session.get(Event, form.topic_event_id.data) if form.topic_event_id.data else None
-    topic = (form.topic.data or "").strip() or (topic_event.title if topic_event else "")
-    db.session.add(ConsultationRequest(
-        year_id=year.id, user_id=current_user.id, topic_event_id=topic_event.id if topic_event else None,
-        topic=topic, preferred_dates=form.preferred_dates.data.strip(),
-    ))
-    db.session.commit()
-    flash("Заявка на консультацию отправлена методисту.", "success")
-    return redirect(url_for("events.consultations"), 303)
+    form = ConsultationRequestForm(topics=queries.consultation_topics(year.id))
+    if form.validate_on_submit():
+        try:
+            services.ask_for_consultation(year, current_user, form.topic_event_id.data, form.topic.data,
+                                          form.preferred_dates.data)
+        except SignupError as exc:
+            form.topic.errors = [*form.topic.errors, exc.message]
+            return render("events/consultations.html", status=exc.status, **consultations_context(form))
+        flash("Заявка на консультацию отправлена методисту.", "success")
+        return redirect(url_for("events.consultations"), 303)
+    return render("events/consultations.html", status=422, **consultations_context(form))
 
 
 @bp.route("/consultations/<int:req_id>", methods=["POST"])
 @methodologist_required
 def handle_consultation(req_id: int):
     """The methodologist schedules, answers, marks held or declines a request."""
-    req = db.session.get(ConsultationRequest, req_id)
-    if req is None:
-        abort(404)
-    form = ConsultationHandleForm()
+    req = get_consultation_or_404(req_id, current_user)
+    form = ConsultationHandleForm(year_start=queries.consultation_year_start(req))
     if not form.validate_on_submit():
         for name, errs in form.errors.items():
             label = getattr(form, name).label.text if name in form else name
             flash(f"{label}: {' '.join(errs)}", "error")
         return redirect(url_for("events.consultations"), 303)
-    action = form.action.data
-    if action == "schedule":
-        req.status = "scheduled"
-        req.scheduled_date, req.scheduled_time = form.scheduled_date.data, form.scheduled_time.data
-        req.place = form.place.data.strip()
-        text = f"Консультация «{req.topic}» назначена: {req.scheduled_date.strftime('%d.%m.%Y')}"
-        if req.scheduled_time:
-            text += f", {req.scheduled_time.strftime('%H:%M')}"
-        text += f", {req.place}."
-    elif action == "answer":
-        req.status, req.answer = "answered", form.answer.data.strip()
-        text = f"Методист ответил на заявку «{req.topic}»."
-    elif action == "decline":
-        req.status, req.answer = "declined", form.answer.data.strip()
-        text = f"Заявка на консультацию «{req.topic}» отклонена."
+    try:
+        services.handle_consultation(
+            req, current_user, form.action.data, scheduled_date=form.scheduled_date.data,
+            scheduled_time=form.scheduled_time.data, place=form.place.data, answer=form.answer.data,
+            held_note=form.held_note.data,
+        )
+    except SignupError as exc:
+        flash(exc.message, "error")
     else:
-        req.status, req.held_note = "held", (form.held_note.data or "").strip() or None
-        text = None
-    if text:
-        db.session.add(Notice(user_id=req.user_id, kind="consultation", text=text))
-    req.updated_at = utcnow()
-    db.session.commit()
-    flash("Заявка обновлена.", "success")
+        flash("Заявка обновлена.", "success")
     return redirect(url_for("events.consultations"), 303)
 
 

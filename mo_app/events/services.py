@@ -1,7 +1,7 @@
 """Events logic: sign-up with seats and a waiting list, cancellation with promotion, attendance, notices.
 
 Every check-then-write runs inside ``write_lock()`` (BEGIN IMMEDIATE on SQLite) with the event row locked
-``FOR UPDATE`` on PostgreSQL, so seat counts hold under concurrent requests."""
+``FOR UPDATE`` on PostgreSQL, so seat counts hold under concurrent sign-ups."""
 
 from __future__ import annotations
 
@@ -9,22 +9,35 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from sqlalchemy import case, extract, false, func, literal
+from sqlalchemy import case, false, func, literal
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..dates import PlanDate, month_number, next_month_start, today
+from ..dates import OutsideSchoolYear, PlanDate, check_in_school_year, month_end, month_number, next_month_start, today
 from ..extensions import db, write_lock
-from ..models import BestPractice, ConsultationRequest, Event, Goal, Notice, Organization, Registration, User
+from ..mail import letters
+from ..models import (
+    BestPractice,
+    ConsultationRequest,
+    Event,
+    Goal,
+    Notice,
+    Organization,
+    Registration,
+    SchoolYear,
+    User,
+)
 from ..models.base import utcnow
 from ..models.events import ATTENDANCE, EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_STATUSES, REG_WAITING
+from .queries import consultation_topics, consultation_year_start, ends_on_or_after, is_past
 
 ATTENDANCE_VALUES = ("present", "absent", "excused")
 
 
 class SignupError(Exception):
-    """A refused sign-up or cancellation; the message is shown to the user as is (Russian)."""
+    """A refused change of the events area (a sign-up, a cancellation, an event, a consultation заявка): the
+    message is shown to the user as is (Russian), `status` is the HTTP status to answer with."""
 
     def __init__(self, message: str, status: int = 409):
         super().__init__(message)
@@ -33,12 +46,6 @@ class SignupError(Exception):
 
 
 # ---------------------------------------------------------------- state of an event
-
-
-def is_past(event: Event, on: date | None = None) -> bool:
-    """True when the event's last possible day is over (a month-only event: when the month is over)."""
-    last = event.plan_date.last_day
-    return last is not None and last < (on or today())
 
 
 def deadline_passed(event: Event, on: date | None = None) -> bool:
@@ -266,6 +273,7 @@ def _promote(event: Event) -> list[Registration]:
             )
         )
         db.session.flush()
+        letters.promoted(head, event)
         promoted.append(head)
         registered += 1
     return promoted
@@ -311,6 +319,17 @@ def register(event_id: int, user_id: int, by: User | None = None, walk_in: bool 
             if walk_in:
                 reg.attendance = "present"
                 reg.attendance_marked_at = utcnow()
+            else:
+                db.session.flush()
+                position = None
+                if reg.status == REG_WAITING:
+                    position = db.session.scalar(
+                        db.select(func.count(Registration.id)).where(
+                            Registration.event_id == event.id, Registration.status == REG_WAITING,
+                            db.or_(Registration.queued_at < reg.queued_at,
+                                   db.and_(Registration.queued_at == reg.queued_at, Registration.id < reg.id)))
+                    ) + 1
+                letters.signed_up(reg, user, event, by=by, position=position)
             db.session.commit()
             return reg
     except IntegrityError:
@@ -365,6 +384,7 @@ def move_up(event_id: int, reg_id: int, by: User) -> Registration:
                 text=f"Методист перевёл вас из листа ожидания: вы записаны на «{event.display_title}».",
             )
         )
+        letters.promoted(reg, event)
         db.session.commit()
         return reg
 
@@ -407,15 +427,20 @@ def notify_participants(event: Event, kind: str, text: str) -> int:
     ).all()
     for uid in users:
         db.session.add(Notice(user_id=uid, event_id=event.id, kind=kind, text=text))
+    letters.event_changed(event, users, text, cancelled=kind == "cancelled")
     return len(users)
 
 
-EDITABLE = ("kind", "goal_id", "title", "description", "venue_id", "capacity", "signup_deadline", "is_open")
+EDITABLE = ("kind", "goal_id", "title", "description", "venue_id", "capacity", "hours", "signup_deadline", "is_open")
 
 
-def save_event(event: Event | None, data: dict, year_id: int) -> Event:
-    """Create or update an event from validated form data; participants are told of a new date or venue,
-    seats freed by a raised capacity go to the waiting list. Refuses a capacity below the registered count."""
+def save_event(event: Event | None, data: dict, year: SchoolYear) -> Event:
+    """Create or update an event of `year` from validated form data; participants are told of a new date or
+    venue, seats freed by a raised capacity go to the waiting list. Refuses a capacity below the registered
+    count, and dates outside the school year (OutsideSchoolYear)."""
+    check_in_school_year(data["plan_date"], year.start_year)
+    check_in_school_year(data["signup_deadline"], year.start_year)
+    year_id = year.id
     with write_lock():
         is_new = event is None
         if is_new:
@@ -462,7 +487,8 @@ def duplicate_event(event: Event) -> Event:
     copy = Event(
         year_id=event.year_id, goal_id=event.goal_id, position=event.position, kind=event.kind,
         title=f"{event.title} (копия)" if event.title else "", description=event.description,
-        venue_id=event.venue_id, capacity=event.capacity, signup_deadline=event.signup_deadline, is_open=False,
+        venue_id=event.venue_id, capacity=event.capacity, hours=event.hours, signup_deadline=event.signup_deadline,
+        is_open=False,
     )
     copy.plan_date = event.plan_date
     copy.fix_plan_date()
@@ -514,6 +540,21 @@ def take_unread_notices(user: User) -> list[Notice]:
     return notices
 
 
+# ---------------------------------------------------------------- the personal calendar feed
+
+
+def new_calendar_token(user: User) -> None:
+    """Create (or replace) the secret link of the user's calendar feed; the old link stops working. Commits."""
+    db.session.get(User, user.id).new_calendar_token()
+    db.session.commit()
+
+
+def revoke_calendar_token(user: User) -> None:
+    """Revoke the user's calendar feed link. Commits."""
+    db.session.get(User, user.id).calendar_token = None
+    db.session.commit()
+
+
 # ---------------------------------------------------------------- lists
 
 
@@ -546,21 +587,6 @@ def plan_order() -> tuple:
         func.coalesce(Goal.position, 0),
         Event.position,
         Event.id,
-    )
-
-
-def ends_on_or_after(day, month_first, month_number):
-    """SQL for `PlanDate.last_day >= day` (`month_first`: the first of day's month, `month_number`: its
-    year * 12 + month). A day is its own last day; a month, span or year lasts to the end of its last month,
-    which is on or after `day` exactly when that month starts on or after `month_first`; a whole year
-    without its last month lasts to the end of May of the next calendar year."""
-    return db.or_(
-        db.and_(Event.date_kind.in_(("day", "datetime")), Event.date_start >= day),
-        db.and_(Event.date_kind.not_in(("day", "datetime")), Event.date_kind != "year",
-                func.coalesce(Event.date_end, Event.date_start) >= month_first),
-        db.and_(Event.date_kind == "year", Event.date_end >= month_first),
-        db.and_(Event.date_kind == "year", Event.date_end.is_(None),
-                extract("year", Event.date_start) * 12 + 17 >= month_number),
     )
 
 
@@ -713,8 +739,9 @@ def _my_statement():
     return (
         db.select(Registration.status, Registration.promoted_at, Registration.attendance, Event.id, Event.kind,
                   Event.title, Event.status, Event.date_kind, Event.date_start, Event.date_end, Event.date_time,
-                  Organization.short_name, Organization.address, _ahead_of(Registration))
+                  Organization.short_name, Organization.address, _ahead_of(Registration), SchoolYear.start_year)
         .join(Event, Event.id == Registration.event_id)
+        .join(SchoolYear, SchoolYear.id == Event.year_id)
         .outerjoin(Goal, Goal.id == Event.goal_id)
         .outerjoin(Organization, Organization.id == Event.venue_id)
         .where(Registration.user_id == db.bindparam("user_id"))
@@ -731,16 +758,17 @@ class MySignup:
 
     def __init__(self, row, on: date):
         (self.status, self.promoted_at, self.attendance, self.event_id, kind, title, self.event_status,
-         date_kind, start, end, at, self.venue_name, self.venue_address, n_ahead) = row
+         date_kind, start, end, at, self.venue_name, self.venue_address, n_ahead, start_year) = row
         self.status_label = REG_STATUSES.get(self.status, self.status)
         self.attendance_label = ATTENDANCE.get(self.attendance or "", "")
         self.kind_label = EVENT_KINDS.get(kind, kind)
         self.display_title = title or self.kind_label
         self.plan_date = PlanDate(date_kind, start, end, at)
         self.date_text = self.plan_date.capitalized()
+        if date_kind in ("year", "tbd") or start is None:  # «В течение года» of which year: the list spans years
+            self.date_text += f" ({start_year}–{start_year + 1})"
         self.position = (n_ahead or 0) + 1 if self.status == REG_WAITING else None
-        last = self.plan_date.last_day
-        self.is_over = (last is not None and last < on) or self.event_status == "held"  # is_past() or held
+        self.is_over = is_past(self, on) or self.event_status == "held"
 
 
 def my_signups(user: User) -> list[MySignup]:
@@ -750,13 +778,13 @@ def my_signups(user: User) -> list[MySignup]:
 
 
 def seats_text(seats: Seats) -> str:
-    """«осталось 3 места из 20», «мест нет (всего 20)», «без ограничения мест»."""
+    """«осталось 3 места из 20», «Мест нет (20 из 20)», «без ограничения мест»."""
     from ..dates import plural
 
     if seats.capacity is None:
         return "без ограничения мест"
     if seats.left == 0:
-        return f"мест нет (всего {seats.capacity})"
+        return f"Мест нет ({seats.registered} из {seats.capacity})"
     return f"осталось {seats.left} {plural(seats.left, 'место', 'места', 'мест')} из {seats.capacity}"
 
 
@@ -781,25 +809,76 @@ def overlaps_month(pd: PlanDate, first: date) -> bool:
     """True when a plan date falls in (or spans) the month starting at `first`."""
     if pd.start is None:
         return False
-    return pd.start < next_month_start(first) and (pd.last_day or pd.start) >= first
+    return pd.start <= month_end(first) and (pd.last_day or pd.start) >= first
 
 
-def consultation_topics(year_id: int) -> list[Event]:
-    """The plan's consultation topics of a year (events of the consultation kinds that have a title)."""
-    return db.session.scalars(
-        db.select(Event)
-        .where(
-            Event.year_id == year_id,
-            Event.kind.in_(("individual_consultation", "group_consultation")),
-            Event.title != "",
-        )
-        .order_by(Event.goal_id, Event.position)
-    ).all()
+# ---------------------------------------------------------------- consultations (заявки)
+
+#: what each of the methodologist's actions makes of a заявка (the action comes from a closed list)
+CONSULTATION_OUTCOMES = {"schedule": "scheduled", "answer": "answered", "decline": "declined", "held": "held"}
 
 
-def consultation_for(user: User, req_id: int) -> ConsultationRequest | None:
-    """A consultation request visible to `user` (their own, or any for the methodologist)."""
-    req = db.session.get(ConsultationRequest, req_id)
-    if req is None or (not user.is_methodologist and req.user_id != user.id):
-        return None
+def ask_for_consultation(year: SchoolYear, user: User, topic_event_id: int | None, topic: str,
+                         preferred_dates: str) -> ConsultationRequest:
+    """A librarian asks for an individual consultation on a topic of the year's plan (`topic_event_id`, one of
+    `consultation_topics`) or their own (`topic`). Commits."""
+    if not user.is_librarian:
+        raise SignupError("Заявку на консультацию подаёт библиотекарь.", 403)
+    topic_event = None
+    if topic_event_id:
+        topic_event = next((t for t in consultation_topics(year.id) if t.id == topic_event_id), None)
+        if topic_event is None:
+            raise SignupError("Выберите тему из списка.", 422)
+    topic = (topic or "").strip() or (topic_event.title if topic_event else "")
+    if not topic:
+        raise SignupError("Выберите тему из плана или напишите свою.", 422)
+    if not (preferred_dates or "").strip():
+        raise SignupError("Укажите удобные даты.", 422)
+    req = ConsultationRequest(year_id=year.id, user_id=user.id, topic_event_id=topic_event_id or None,
+                              topic=topic, preferred_dates=preferred_dates.strip())
+    db.session.add(req)
+    db.session.commit()
+    return req
+
+
+def handle_consultation(req: ConsultationRequest, by: User, action: str, scheduled_date: date | None = None,
+                        scheduled_time: time | None = None, place: str = "", answer: str = "",
+                        held_note: str | None = None) -> ConsultationRequest:
+    """The methodologist `by` schedules (a day and a place), answers, declines (with an answer) or marks held a
+    заявка; the librarian gets a notice of each but «held». Commits."""
+    if not by.is_methodologist:
+        raise SignupError("Заявки на консультацию рассматривает методист.", 403)
+    status = CONSULTATION_OUTCOMES.get(action)
+    if status is None:
+        raise SignupError("Неизвестное действие.", 422)
+    place, answer = (place or "").strip(), (answer or "").strip()
+    if action == "schedule" and (scheduled_date is None or not place):
+        raise SignupError("Укажите день и место консультации.", 422)
+    if action in ("answer", "decline") and not answer:
+        raise SignupError("Напишите ответ.", 422)
+    try:
+        check_in_school_year(scheduled_date, consultation_year_start(req))
+    except OutsideSchoolYear as exc:
+        raise SignupError(str(exc), 422) from None
+    text = None
+    if action == "schedule":
+        req.scheduled_date, req.scheduled_time, req.place = scheduled_date, scheduled_time, place
+        text = f"Консультация «{req.topic}» назначена: {scheduled_date.strftime('%d.%m.%Y')}"
+        if scheduled_time:
+            text += f", {scheduled_time.strftime('%H:%M')}"
+        text += f", {place}."
+    elif action == "answer":
+        req.answer = answer
+        text = f"Методист ответил на заявку «{req.topic}»."
+    elif action == "decline":
+        req.answer = answer
+        text = f"Заявка на консультацию «{req.topic}» отклонена."
+    else:
+        req.held_note = (held_note or "").strip() or None
+    req.status = status
+    if text:
+        db.session.add(Notice(user_id=req.user_id, kind="consultation", text=text))
+        letters.consultation_answered(req, text)
+    req.updated_at = utcnow()
+    db.session.commit()
     return req

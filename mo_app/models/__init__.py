@@ -1,9 +1,15 @@
 """All models, importable from one place."""
 
 from .audit import AuditEntry
+from .documents import Certificate, IssuedDocument, RenderSlot
 from .events import ConsultationRequest, Event, Notice, Registration
-from .people import LIBRARIAN, METHODOLOGIST, Organization, User
+from .jobs import ScheduledJob
+from .mail import MailPreference, OutboxLetter
+from .people import LIBRARIAN, METHODOLOGIST, Organization, User, UserSession
 from .plan import BestPractice, BestPracticeFile, Goal, SchoolYear, VisitPurpose, VisitTarget
+from .security import ThrottleCounter
+from .settings import AppSettings
+from .takeaway import EventFeedback, EventMaterial
 from .visits import (
     ChecklistItem,
     Recommendation,
@@ -16,23 +22,34 @@ from .visits import (
 )
 
 __all__ = [
+    "AppSettings",
     "AuditEntry",
     "BestPractice",
     "BestPracticeFile",
+    "Certificate",
     "ChecklistItem",
     "ConsultationRequest",
     "Event",
+    "EventFeedback",
+    "EventMaterial",
     "Goal",
+    "IssuedDocument",
     "LIBRARIAN",
+    "MailPreference",
     "METHODOLOGIST",
     "Notice",
     "Organization",
+    "OutboxLetter",
     "Recommendation",
     "Registration",
+    "RenderSlot",
     "ReportCheckItem",
     "ReportVersion",
+    "ScheduledJob",
     "SchoolYear",
+    "ThrottleCounter",
     "User",
+    "UserSession",
     "Visit",
     "VisitDateChange",
     "VisitPurpose",

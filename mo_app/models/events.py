@@ -53,6 +53,7 @@ class Event(HasPlanDate, db.Model):
     planned_start: Mapped[date | None]
     planned_end: Mapped[date | None]
     capacity: Mapped[int | None]  #: None means unlimited
+    hours: Mapped[int | None]  #: volume in academic hours («Объём, ч.»), printed on participation certificates
     signup_deadline: Mapped[date | None]
     is_open: Mapped[bool] = mapped_column(default=True)  #: open for sign-up
     status: Mapped[str] = mapped_column(String(20), default="planned")
@@ -118,6 +119,8 @@ class Registration(db.Model):
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)
     attendance: Mapped[str | None] = mapped_column(String(20))
     attendance_marked_at: Mapped[datetime | None]
+    #: the title of the talk she gave: set, she is a speaker («выступление»; marked present too)
+    talk_title: Mapped[str | None] = mapped_column(String(300))
     is_walk_in: Mapped[bool] = mapped_column(default=False)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Column, ForeignKey, Index, LargeBinary, String, Table, Text, text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..dates import HasPlanDate
 from ..extensions import db
@@ -166,15 +166,23 @@ class ReportCheckItem(db.Model):
 
 
 class ReportVersion(db.Model):
-    """A finalised version of a report, kept whole (JSON snapshot) when it is reopened."""
+    """A finalised version of a report as issued: its data (JSON snapshot), its PDF bytes and their SHA-256,
+    served as they are whatever changes later. Reopening keeps it (with the reason); finalising again makes the
+    next one."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("visit_report.id"), index=True)
     number: Mapped[int]
-    data: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    data: Mapped[dict] = mapped_column(JSON)  #: what the paper shows (services.report_doc), as issued
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)  #: issued (finalised) at
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reason: Mapped[str | None] = mapped_column(Text)  #: why it was reopened
+    reopened_at: Mapped[datetime | None]
+    #: the issued PDF (deferred: pages that list versions never load it); None for a version kept before
+    #: papers were stored, until its first download stores it
+    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    code: Mapped[str | None] = mapped_column(String(16), index=True, unique=True)  #: IssuedDocument.code, printed on it
 
     report: Mapped[VisitReport] = relationship(back_populates="versions")
     created_by: Mapped[User | None] = relationship()

@@ -7,7 +7,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from ..auth.forms import strong_password
-from ..models.people import LIBRARIAN, ORG_KINDS, ROLES
+from ..forms import fits
+from ..models.people import LIBRARIAN, ORG_KINDS, ROLES, Organization, User
 from .services import LOGIN_RE, LOGIN_RULE, normalize_initials
 
 
@@ -20,6 +21,7 @@ def _lower(value):
 
 
 def _max(n: int) -> Length:
+    """A Length validator with a Russian message (where no model column gives the limit: use forms.fits)."""
     return Length(max=n, message=f"Не длиннее {n} символов.")
 
 
@@ -41,17 +43,19 @@ PHONE_RULE = "Телефон: цифры, пробелы, скобки и деф
 
 class OrganizationForm(FlaskForm):
     name = StringField("Полное название", filters=[_strip],
-                       validators=[DataRequired("Введите полное название."), _max(300)])
+                       validators=[DataRequired("Введите полное название."), fits(Organization.name)])
     short_name = StringField("Краткое название", filters=[_strip],
                              validators=[DataRequired("Введите краткое название."),
-                                         _max(120)])
+                                         fits(Organization.short_name)])
+    name_genitive = StringField("Название после «на базе …» (родительный падеж)", filters=[_strip],
+                                validators=[Optional(), fits(Organization.name_genitive)])
     kind = SelectField("Вид", choices=_choices(ORG_KINDS.items()), validate_choice=False)
     number = StringField("Номер", filters=[_strip],
-                         validators=[Optional(), _max(20),
+                         validators=[Optional(), fits(Organization.number),
                                      Regexp(r"^[0-9A-Za-zА-Яа-яЁё/-]+$",
                                             message="Номер: цифры и буквы без пробелов, например 192 или 28а.")])
     address = StringField("Адрес", filters=[_strip],
-                          validators=[Optional(), _max(300)])
+                          validators=[Optional(), fits(Organization.address)])
 
     def validate_kind(self, field):
         if field.data not in ORG_KINDS:
@@ -62,25 +66,26 @@ class UserForm(FlaskForm):
     """Fields of an account that the methodologist edits."""
 
     login = StringField("Логин", filters=[_lower],
-                        validators=[DataRequired("Введите логин."), Regexp(LOGIN_RE, message=LOGIN_RULE)])
+                        validators=[DataRequired("Введите логин."), fits(User.login),
+                                    Regexp(LOGIN_RE, message=LOGIN_RULE)])
     last_name = StringField("Фамилия", filters=[_strip],
-                            validators=[DataRequired("Введите фамилию."), _max(80)])
+                            validators=[DataRequired("Введите фамилию."), fits(User.last_name)])
     initials = StringField("Инициалы", filters=[_strip],
-                           validators=[_max(10)])
+                           validators=[fits(User.initials)])
     first_name = StringField("Имя", filters=[_strip],
-                             validators=[Optional(), _max(80)])
+                             validators=[Optional(), fits(User.first_name)])
     middle_name = StringField("Отчество", filters=[_strip],
-                              validators=[Optional(), _max(80)])
+                              validators=[Optional(), fits(User.middle_name)])
     role = SelectField("Роль", choices=_choices(ROLES.items()), default=LIBRARIAN, validate_choice=False)
     organization_id = SelectField("Школа", coerce=_optional_int, choices=[], validate_choice=False)
     position = StringField("Должность", filters=[_strip],
-                           validators=[Optional(), _max(120)])
+                           validators=[Optional(), fits(User.position)])
     is_beginner = BooleanField("Малоопытный библиотекарь")
     email = StringField("E-mail", filters=[_strip],
-                        validators=[Optional(), _max(200),
+                        validators=[Optional(), fits(User.email),
                                     Email("Неверный адрес электронной почты.")])
     phone = StringField("Телефон", filters=[_strip],
-                        validators=[Optional(), _max(40),
+                        validators=[Optional(), fits(User.phone),
                                     Regexp(r"^\+?[0-9 ()\-]{5,}$", message=PHONE_RULE)])
 
     def __init__(self, *args, school_choices=(), **kwargs):
@@ -107,7 +112,8 @@ class UserForm(FlaskForm):
 
 class UserCreateForm(UserForm):
     password = PasswordField("Начальный пароль",
-                             validators=[DataRequired("Введите пароль."), _max(200), strong_password])
+                             validators=[DataRequired("Введите пароль."),
+                                         _max(200), strong_password])
     confirm = PasswordField("Пароль ещё раз",
                             validators=[DataRequired("Повторите пароль."), EqualTo("password", "Пароли не совпадают.")])
     must_change_password = BooleanField("Потребовать смену пароля при первом входе", default=True)

@@ -1,21 +1,28 @@
-"""Schools, venues and accounts (methodologist only)."""
+"""Schools, venues and accounts (methodologist only), and a person's page /people/<id>."""
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..errors import error_response
 from ..extensions import db
+from ..mail.queries import bounced
 from ..models import Organization, User
 from ..models.people import ORG_KINDS, ROLES
-from ..web import methodologist_required, render, url_pattern
-from . import bp, services
+from ..web import any_role, id_arg, methodologist_required, page_arg, render, url_pattern
+from . import bp, queries, services
 from .forms import ImportForm, OrganizationForm, UserCreateForm, UserForm
 
+# ---------------------------------------------------------------- loaders (every route here is the methodologist's)
 
-def _no_store(response):
-    """Pages that show a temporary password must not be cached."""
-    body, status = response
-    return body, status, {"Cache-Control": "no-store"}
+
+def get_organization_or_404(org_id: int) -> Organization:
+    """An organization by id, or 404."""
+    return db.get_or_404(Organization, org_id)
+
+
+def get_account_or_404(user_id: int) -> User:
+    """An account by id, or 404."""
+    return db.get_or_404(User, user_id)
 
 
 # ---------------------------------------------------------------- organizations
@@ -33,7 +40,7 @@ def _organizations_context() -> dict:
     kind = kind if kind in ORG_KINDS else ""
     active = request.args.get("active", "")
     active = active if active in ("1", "0") else ""
-    page = services.search_organizations(q, kind, active, request.args.get("page", 1, type=int))
+    page = services.search_organizations(q, kind, active, page_arg())
     return {"page": page, "q": q, "kind": kind, "active": active, "kinds": ORG_KINDS,
             "filters": {k: v for k, v in (("q", q), ("kind", kind), ("active", active)) if v}}
 
@@ -62,7 +69,7 @@ def new_organization():
 @methodologist_required
 def edit_organization(org_id: int):
     """Edit an organization."""
-    org = db.get_or_404(Organization, org_id)
+    org = get_organization_or_404(org_id)
     form = OrganizationForm(obj=org)
     if form.validate_on_submit():
         if services.save_organization(form, org) is not None:
@@ -75,7 +82,7 @@ def edit_organization(org_id: int):
 @methodologist_required
 def deactivate_organization(org_id: int):
     """Deactivate an organization: it leaves the choice lists, its history stays."""
-    org = db.get_or_404(Organization, org_id)
+    org = get_organization_or_404(org_id)
     services.set_organization_active(org, False)
     flash(f"Организация «{org.short_name}» деактивирована.", "success")
     return redirect(url_for("people.organizations"), code=303)
@@ -85,7 +92,7 @@ def deactivate_organization(org_id: int):
 @methodologist_required
 def activate_organization(org_id: int):
     """Make a deactivated organization active again."""
-    org = db.get_or_404(Organization, org_id)
+    org = get_organization_or_404(org_id)
     services.set_organization_active(org, True)
     flash(f"Организация «{org.short_name}» снова активна.", "success")
     return redirect(url_for("people.organizations"), code=303)
@@ -98,13 +105,13 @@ def _users_context() -> dict:
     q = request.args.get("q", "")[:200]
     role = request.args.get("role", "")
     role = role if role in ROLES else ""
-    school = request.args.get("school", type=int)
+    school = id_arg("school")
     active = request.args.get("active", "")
     active = active if active in ("1", "0") else ""
-    page = services.search_users(q, role, school, active, request.args.get("page", 1, type=int))
+    page = services.search_users(q, role, school, active, page_arg())
     filters = {k: v for k, v in (("q", q), ("role", role), ("school", school), ("active", active)) if v}
     return {"page": page, "q": q, "role": role, "school": school, "active": active, "roles": ROLES,
-            "schools": services.organization_choices(school), "filters": filters}
+            "schools": services.organization_choices(school), "filters": filters, "bounced": bounced(page.items)}
 
 
 @bp.route("/users")
@@ -131,7 +138,7 @@ def new_user():
 @methodologist_required
 def edit_user(user_id: int):
     """Edit an account (the password is reset separately)."""
-    user = db.get_or_404(User, user_id)
+    user = get_account_or_404(user_id)
     form = UserForm(obj=user, school_choices=services.organization_choices(user.organization_id))
     if form.validate_on_submit():
         if user.id == current_user.id and form.role.data != user.role:
@@ -146,7 +153,7 @@ def edit_user(user_id: int):
 @methodologist_required
 def deactivate_user(user_id: int):
     """Deactivate an account: the user cannot log in and every open session ends."""
-    user = db.get_or_404(User, user_id)
+    user = get_account_or_404(user_id)
     if user.id == current_user.id:
         return error_response(400, "Нельзя деактивировать собственную учётную запись.")
     services.set_user_active(user, False)
@@ -158,7 +165,7 @@ def deactivate_user(user_id: int):
 @methodologist_required
 def activate_user(user_id: int):
     """Re-activate an account."""
-    user = db.get_or_404(User, user_id)
+    user = get_account_or_404(user_id)
     services.set_user_active(user, True)
     flash(f"Пользователь {user.login} снова активен.", "success")
     return redirect(url_for("people.users"), code=303)
@@ -168,11 +175,11 @@ def activate_user(user_id: int):
 @methodologist_required
 def reset_password(user_id: int):
     """Set a temporary password, shown once; the user must change it at the next login."""
-    user = db.get_or_404(User, user_id)
+    user = get_account_or_404(user_id)
     if user.id == current_user.id:
         return error_response(400, "Свой пароль меняйте на странице «Смена пароля».")
     password = services.reset_password(user)
-    return _no_store(render("people/password_reset.html", user=user, password=password))
+    return render("people/password_reset.html", user=user, password=password)  # no-store: security.py
 
 
 @bp.route("/users/import", methods=["GET", "POST"])
@@ -187,5 +194,25 @@ def import_users():
         except services.ImportFileError as e:
             form.file.errors.append(str(e))
     if report is not None:
-        return _no_store(render("people/import.html", form=ImportForm(formdata=None), report=report))
+        return render("people/import.html", form=ImportForm(formdata=None), report=report)
     return render("people/import.html", form=form, report=None, status=422 if form.errors else 200)
+
+
+# ---------------------------------------------------------------- a person's page
+
+
+def get_person_or_404(user_id: int, viewer) -> User:
+    """The user whose page `viewer` may see (the methodologist anyone's, a librarian their own), else 404."""
+    user = db.session.get(User, user_id)
+    if user is None or (not viewer.is_methodologist and user.id != viewer.id):
+        abort(404)
+    return user
+
+
+@bp.route("/people/<int:user_id>")
+@any_role
+def person(user_id: int):
+    """A librarian's profile: courses, seminars, consultations, visits, recommendations, best practice."""
+    user = get_person_or_404(user_id, current_user)
+    return render("people/person.html", person=user, history=queries.person_history(user))
+

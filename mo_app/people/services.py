@@ -9,18 +9,22 @@ import secrets
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import or_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
+from ..dates import plural
 from ..extensions import db, write_lock
 from ..models import Organization, User
+from ..models.base import column_length
 from ..models.people import LIBRARIAN
+from ..paging import paginate
 
 PER_PAGE = 50
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 LOGIN_RULE = "Логин: от 2 до 60 латинских букв, цифр, точек, дефисов или подчёркиваний."
-MAX_IMPORT_ROWS = 200  # each account hashes a password (~0.15 s): keep a request under ~30 s
+MAX_IMPORT_ROWS = 200  # each account hashes a password (~0.15 s): keep an import under ~30 s
 # No 0/o/1/l/i: a temporary password is read aloud or copied from paper.
 _TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -64,7 +68,7 @@ def search_organizations(q: str = "", kind: str = "", active: str = "", page: in
     if active in ("1", "0"):
         stmt = stmt.where(Organization.is_active.is_(active == "1"))
     stmt = stmt.order_by(Organization.kind, Organization.short_name, Organization.id)
-    return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+    return paginate(stmt, page, PER_PAGE)
 
 
 def short_name_taken(short_name: str, exclude_id: int | None = None) -> bool:
@@ -87,6 +91,7 @@ def save_organization(form, org: Organization | None = None) -> Organization | N
             db.session.add(org)
         org.name = normalize_space(form.name.data)
         org.short_name = normalize_space(form.short_name.data)
+        org.name_genitive = normalize_space(form.name_genitive.data) or None
         org.kind = form.kind.data
         org.number = normalize_space(form.number.data) or None
         org.address = normalize_space(form.address.data) or None
@@ -125,7 +130,7 @@ def search_users(q: str = "", role: str = "", school: int | None = None, active:
     if active in ("1", "0"):
         stmt = stmt.where(User.active.is_(active == "1"))
     stmt = stmt.order_by(User.last_name, User.initials, User.login)
-    return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+    return paginate(stmt, page, PER_PAGE)
 
 
 def login_taken(login: str, exclude_id: int | None = None) -> bool:
@@ -182,7 +187,7 @@ def save_user(form, user: User | None = None) -> User | None:
 
 
 def set_user_active(user: User, active: bool) -> None:
-    """Deactivate (ending every session of the user: see security.py) or re-activate an account."""
+    """Deactivate (ending every session of the user: see auth/sessions.py) or re-activate an account."""
     user.active = active
     db.session.commit()
 
@@ -346,53 +351,95 @@ class SchoolIndex:
         return org, None
 
 
+#: the account fields an import row fills, with their names in the report (limits: the model's columns)
+IMPORT_FIELDS = {"last_name": "Фамилия", "first_name": "Имя", "middle_name": "Отчество", "initials": "Инициалы",
+                 "login": "Логин", "email": "E-mail"}
+NOT_SAVED = "Не сохранено: база данных не приняла файл, ни одна строка не создана. Попробуйте ещё раз."
+
+
+def _too_long(values: dict[str, str | None]) -> list[str]:
+    """A reason for every value longer than its User column allows (PostgreSQL would refuse the row)."""
+    reasons = []
+    for name, label in IMPORT_FIELDS.items():
+        limit = column_length(getattr(User, name))
+        if values.get(name) and len(values[name]) > limit:
+            reasons.append(f"{label} длиннее {limit} {plural(limit, 'символа', 'символов', 'символов')}.")
+    return reasons
+
+
+def _check_row(row: ImportRow, data: dict[str, str], schools: SchoolIndex) -> dict | None:
+    """Every check of one row, before anything is written: the account's fields, or None with the reasons
+    in `row.reasons`."""
+    missing = [label for key, label in (("fio", "ФИО"), ("school", "школа"), ("login", "логин")) if not data[key]]
+    if missing:
+        row.reasons.append("Не заполнено: " + ", ".join(missing) + ".")
+    name = parse_fio(row.fio) if row.fio else None
+    if row.fio and name is None:
+        row.reasons.append("ФИО не распознано: нужно «Фамилия И.О.» или «Фамилия Имя Отчество».")
+    org = None
+    if row.school:
+        org, why = schools.find(row.school)
+        if why:
+            row.reasons.append(why)
+    row.login = row.login.lower()
+    if row.login and not LOGIN_RE.fullmatch(row.login):
+        row.reasons.append("Неверный логин. " + LOGIN_RULE)
+    email = None
+    if row.email:
+        try:
+            email = validate_email(row.email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            row.reasons.append(f"Неверный e-mail «{row.email}».")
+    fields = {**(name or {}), "login": row.login, "email": email or row.email}
+    row.reasons += _too_long(fields)
+    if row.reasons:
+        return None
+    return {**name, "login": row.login, "email": email, "organization_id": org.id}
+
+
 def import_librarians(raw: bytes) -> ImportReport:
     """Create a librarian for every valid row; refuse the others with a reason.
 
-    Each row is its own transaction: a bad row does not stop the good ones, and nothing of a
-    refused row is saved. Created accounts get a temporary password they must change."""
+    Every row is checked first — format, the school, the length of every field against its column, a login
+    free in the database and not repeated in the file — and a refused row writes nothing. The valid rows are
+    then created in one transaction (their temporary passwords hashed before it, so the write lock is held
+    for a moment): either all of them are created and listed with their passwords, or, if the database
+    refuses the transaction, none is and the report says so — never an account whose password nobody saw."""
     rows = read_rows(decode_csv(raw))
     report = ImportReport()
     schools = SchoolIndex()
+    checked: list[tuple[ImportRow, dict]] = []
     for line, data in rows:
         row = ImportRow(line=line, **data)
         report.rows.append(row)
-        missing = [label for key, label in (("fio", "ФИО"), ("school", "школа"), ("login", "логин")) if not data[key]]
-        if missing:
-            row.reasons.append("Не заполнено: " + ", ".join(missing) + ".")
-        name = parse_fio(row.fio) if row.fio else None
-        if row.fio and name is None:
-            row.reasons.append("ФИО не распознано: нужно «Фамилия И.О.» или «Фамилия Имя Отчество».")
-        org = None
-        if row.school:
-            org, why = schools.find(row.school)
-            if why:
-                row.reasons.append(why)
-        row.login = row.login.lower()
-        if row.login and not LOGIN_RE.fullmatch(row.login):
-            row.reasons.append("Неверный логин. " + LOGIN_RULE)
-        email = None
-        if row.email:
-            try:
-                email = validate_email(row.email, check_deliverability=False).normalized
-            except EmailNotValidError:
-                row.reasons.append(f"Неверный e-mail «{row.email}».")
-        if row.reasons:
-            continue
+        fields = _check_row(row, data, schools)
+        if fields is not None:
+            checked.append((row, fields))
+    accepted = []
+    for row, fields in checked:
         password = temporary_password()
-        with write_lock():
-            if login_taken(row.login):
+        user = User(role=LIBRARIAN, must_change_password=True, **fields)
+        user.set_password(password)  # ~0.1 s each: outside the write lock
+        accepted.append((row, user, password))
+    with write_lock():
+        wanted = {row.login for row, _, _ in accepted}
+        taken = set(db.session.scalars(db.select(User.login).where(User.login.in_(wanted)))) if wanted else set()
+        created = []
+        for row, user, password in accepted:
+            if row.login in taken:  # in the database, or on an earlier line of this file
                 row.reasons.append(f"Логин «{row.login}» уже занят.")
                 continue
-            user = User(login=row.login, role=LIBRARIAN, organization_id=org.id, email=email,
-                        must_change_password=True, **name)
-            user.set_password(password)
+            taken.add(row.login)
             db.session.add(user)
-            try:
-                db.session.commit()
-            except IntegrityError:
-                db.session.rollback()
-                row.reasons.append(f"Логин «{row.login}» уже занят.")
-                continue
+            created.append((row, user, password))
+        try:
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            current_app.logger.exception("CSV import not saved")
+            for row, _, _ in created:
+                row.reasons.append(NOT_SAVED)
+            return report
+    for row, user, password in created:
         row.created, row.password, row.user_id = True, password, user.id
     return report

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-from ..dates import HasPlanDate, PlanDate
+from ..dates import HasPlanDate, PlanDate, date_moved
 from ..extensions import db
 from ..models import BestPractice, Event, Goal, Organization, Registration, SchoolYear, User, VisitPurpose, VisitTarget
 from ..models.events import EVENT_KIND_HEADINGS, REG_REGISTERED
@@ -95,10 +95,6 @@ class PlanDocument:
     purposes: list[tuple[str, str]]  #: (purpose, schools as written)
     practice: list[PracticeRow]
 
-    @property
-    def is_empty(self) -> bool:
-        return not (self.goals or self.purposes or self.practice)
-
 
 def item_text(ev) -> str:
     """«Topic» на базе Venue — as the plan writes a form of activity (`ev`: an Event or a `PlanEvent`)."""
@@ -106,8 +102,8 @@ def item_text(ev) -> str:
     if not title:
         return ""
     text = f"«{title}»" if ev.kind in QUOTED_KINDS else title
-    if ev.venue is not None and ev.venue.short_name not in title:
-        text += f" на базе {ev.venue.short_name}"
+    if ev.venue is not None and ev.venue.short_name not in title and ev.venue.base_name not in title:
+        text += f" на базе {ev.venue.base_name}"
     return text
 
 
@@ -126,7 +122,7 @@ def schools_text(orgs) -> str:
 def _date_note(ev) -> str:
     if ev.status == "cancelled":
         return "отменено"
-    if ev.planned_date != ev.plan_date and ev.planned_kind != "tbd":
+    if date_moved(ev.planned_date, ev.plan_date):
         return f"перенесено, в плане: {ev.planned_date.text()}"
     return ""
 
@@ -134,6 +130,12 @@ def _date_note(ev) -> str:
 @dataclass(frozen=True)
 class VenueName:
     short_name: str
+    name_genitive: str | None = None
+
+    @property
+    def base_name(self) -> str:
+        """As Organization.base_name: the genitive for «на базе …», else the short name."""
+        return self.name_genitive or self.short_name
 
 
 class PlanEvent(HasPlanDate):
@@ -141,14 +143,15 @@ class PlanEvent(HasPlanDate):
 
     __slots__ = ("id", "goal_id", "kind", "title", "venue", "status", "date_kind", "date_start", "date_end",
                  "date_time", "planned_kind", "planned_start", "planned_end")
-    COLUMNS = (Event.id, Event.goal_id, Event.kind, Event.title, Organization.short_name, Event.status,
-               Event.date_kind, Event.date_start, Event.date_end, Event.date_time, Event.planned_kind,
-               Event.planned_start, Event.planned_end)
+    COLUMNS = (Event.id, Event.goal_id, Event.kind, Event.title, Organization.short_name,
+               Organization.name_genitive, Event.status, Event.date_kind, Event.date_start, Event.date_end,
+               Event.date_time, Event.planned_kind, Event.planned_start, Event.planned_end)
 
     def __init__(self, row):
-        (self.id, self.goal_id, self.kind, self.title, venue, self.status, self.date_kind, self.date_start,
-         self.date_end, self.date_time, self.planned_kind, self.planned_start, self.planned_end) = row
-        self.venue = VenueName(venue) if venue is not None else None
+        (self.id, self.goal_id, self.kind, self.title, venue, genitive, self.status, self.date_kind,
+         self.date_start, self.date_end, self.date_time, self.planned_kind, self.planned_start,
+         self.planned_end) = row
+        self.venue = VenueName(venue, genitive) if venue is not None else None
 
     @property
     def planned_date(self) -> PlanDate:
@@ -244,8 +247,9 @@ def build_plan(year: SchoolYear) -> PlanDocument:
     return PlanDocument(year, blocks, purpose_rows, practice)
 
 
-def plan_docx(doc: PlanDocument, association: str) -> bytes:
-    """The plan as a Word document (A4 landscape) with real tables, editable and ready to send on."""
+def plan_docx(doc: PlanDocument, letterhead: dict) -> bytes:
+    """The plan as a Word document (A4 landscape) with real tables, editable and ready to send on; headed and
+    signed with `letterhead` (setup.queries.letterhead())."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -261,12 +265,14 @@ def plan_docx(doc: PlanDocument, association: str) -> bytes:
     style.font.name = "Times New Roman"
     style.font.size = Pt(12)
 
+    if letterhead["centre"]:
+        document.add_paragraph(letterhead["centre"]).alignment = WD_ALIGN_PARAGRAPH.CENTER
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = title.add_run("План работы")
     run.bold = True
-    sub = document.add_paragraph(association)
-    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if letterhead["association"]:
+        document.add_paragraph(letterhead["association"]).alignment = WD_ALIGN_PARAGRAPH.CENTER
     when = document.add_paragraph(f"на {doc.year.title} учебный год")
     when.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
@@ -339,6 +345,11 @@ def plan_docx(doc: PlanDocument, association: str) -> bytes:
         cells[3].text = row.author
         cells[4].text = row.stage
         cells[5].text = row.form
+
+    document.add_paragraph()
+    document.add_paragraph(
+        f"{letterhead['signatory_position'] or 'Методист'}    ______________________    {letterhead['signatory_name']}"
+    )
 
     buf = io.BytesIO()
     document.save(buf)

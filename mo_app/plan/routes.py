@@ -1,46 +1,30 @@
-"""The annual plan: the document (page, print, PDF, DOCX), editing goals and visit purposes, a new year."""
+"""The annual plan: the document (page, PDF, DOCX), editing goals and visit purposes, a new year."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
-from sqlalchemy.orm import selectinload
 
-from ..cache import cached
+from ..cache import cached, use_stamp
+from ..documents import render_document
+from ..documents.papers import plan_data
 from ..extensions import db
-from ..models import Goal, SchoolYear, VisitPurpose, VisitTarget
-from ..printing import document_slot, download_headers, render_pdf
-from ..web import all_years, is_htmx, methodologist_required, render, role_required, selected_year
-from . import bp
+from ..models import Goal, SchoolYear, VisitPurpose
+from ..printing import document_slot, pdf_response, send_download
+from ..setup.queries import letterhead
+from ..web import (
+    all_years,
+    any_role,
+    is_htmx,
+    methodologist_required,
+    render,
+    selected_year,
+)
+from . import bp, queries, services
 from .document import build_plan, plan_docx
 from .forms import GoalForm, NewYearForm, PurposeForm, choices
-from .services import (
-    PlanError,
-    add_goal,
-    create_next_year,
-    delete_goal,
-    delete_purpose,
-    ensure_editable,
-    move_goal,
-    rename_goal,
-    save_purpose,
-    school_choices,
-    year_preview,
-)
+from .services import PlanError, ensure_editable
 from .years import year_among, years_with_stamp
-
-any_user = role_required("methodologist", "librarian")
-
-
-def _plan_document(year: SchoolYear, stamp: str | None) -> Markup:
-    """The plan's document body (plan/_document.html), rendered once per data stamp and kept (mo_app/cache.py).
-
-    It is the same for every viewer today; the role is in the key all the same, so a variant per role can
-    never leak to the other."""
-    html = cached(stamp, ("plan.document", year.id, current_user.role),
-                  lambda: render_template("plan/_document.html", doc=build_plan(year)))
-    return Markup(html)  # noqa: S704 - the output of an autoescaped template, kept as rendered
 
 
 def _plan_view() -> tuple[list[SchoolYear], SchoolYear, str | None]:
@@ -48,51 +32,63 @@ def _plan_view() -> tuple[list[SchoolYear], SchoolYear, str | None]:
     return years, year_among(years), stamp
 
 
-@bp.route("/plan")
-@any_user
-def show():
-    """The year's plan laid out as the document, with a year selector."""
+def use_plan_view() -> tuple[list[SchoolYear], SchoolYear, str | None]:
+    """_plan_view() with its stamp noted for the page's `{% cache %}` blocks."""
     years, year, stamp = _plan_view()
-    return render("plan/show.html", year=year, years=years, document=_plan_document(year, stamp))
+    use_stamp(stamp)
+    return years, year, stamp
 
 
-@bp.route("/plan/print")
-@any_user
-def print_plan():
-    """The plan as an A4 landscape print view."""
-    _, year, stamp = _plan_view()
-    return render("plan/print.html", year=year, document=_plan_document(year, stamp))
+@bp.route("/plan")
+@any_role
+def show():
+    """The year's plan laid out as the document, with a year selector. The document is a `{% cache %}` block kept
+    per data stamp and year: it reads the plan only when it is drawn."""
+    years, year, stamp = use_plan_view()
+    return render("plan/show.html", year=year, years=years, plan_document=lambda: build_plan(year),
+                  letterhead=lambda: letterhead(stamp))
 
 
 @bp.route("/plan.pdf")
-@any_user
+@any_role
 def pdf():
-    """The plan as a PDF (A4 landscape)."""
+    """The plan as a PDF (A4 landscape), kept per data stamp."""
     _, year, stamp = _plan_view()
     data = cached(stamp, ("plan.pdf", year.id, current_user.role),
-                  lambda: render_pdf("plan/print.html", year=year, document=_plan_document(year, stamp)))
-    return Response(data, mimetype="application/pdf",
-                    headers=download_headers(f"План МО {year.title}.pdf", inline=True))
+                  lambda: render_document("plan", lambda: plan_data(build_plan(year), stamp)))
+    return pdf_response(data, f"План МО {year.title}.pdf")
 
 
 @bp.route("/plan.docx")
-@any_user
+@any_role
 def docx():
     """The plan as a Word document with real tables."""
     _, year, stamp = _plan_view()
     def build() -> bytes:
         with document_slot():  # one document at a time per process (mo_app/printing.py)
-            return plan_docx(build_plan(year), current_app.config["ASSOCIATION_NAME"])
+            return plan_docx(build_plan(year), letterhead(stamp))
 
     data = cached(stamp, ("plan.docx", year.id, current_user.role), build)
-    return Response(
-        data,
-        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        headers=download_headers(f"План МО {year.title}.docx"),
-    )
+    return send_download(data, f"План МО {year.title}.docx",
+                         "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
 # ---- editing ---------------------------------------------------------------------------------------------------
+
+def get_goal_or_404(goal_id: int) -> Goal:
+    """A goal of any year's plan, or 404 (the plan's editing is the methodologist's: no ownership to check)."""
+    return db.get_or_404(Goal, goal_id)
+
+
+def get_year_or_404(year_id: int) -> SchoolYear:
+    """A school year by id, or 404."""
+    return db.get_or_404(SchoolYear, year_id)
+
+
+def get_purpose_or_404(purpose_id: int) -> VisitPurpose:
+    """A visit purpose by id, or 404."""
+    return db.get_or_404(VisitPurpose, purpose_id)
+
 
 def _editable_year_or_409(year: SchoolYear):
     try:
@@ -103,17 +99,10 @@ def _editable_year_or_409(year: SchoolYear):
 
 
 def _edit_context(year: SchoolYear, goal_errors: dict | None = None, new_goal: GoalForm | None = None) -> dict:
-    purposes = db.session.scalars(
-        db.select(VisitPurpose)
-        .options(selectinload(VisitPurpose.targets).joinedload(VisitTarget.organization))
-        .where(VisitPurpose.year_id == year.id).order_by(VisitPurpose.position)
-    ).all()
-    goals = db.session.scalars(db.select(Goal).where(Goal.year_id == year.id).order_by(Goal.position, Goal.id)).all()
-    from .document import schools_text  # local: keeps the import list short
-
-    rows = [(p, schools_text([t.organization for t in p.targets])) for p in purposes]
+    """The context of the edit page and its goals fragment."""
     return {
-        "year": year, "years": all_years(), "goals": goals, "purposes": rows,
+        "year": year, "years": all_years(), "goals": queries.goals(year),
+        "purposes": queries.purposes_with_schools(year),
         "goal_errors": goal_errors or {}, "new_goal": new_goal or GoalForm(formdata=None),
     }
 
@@ -138,70 +127,65 @@ def edit():
 
 @bp.route("/plan/years/<int:year_id>/goals", methods=["POST"])
 @methodologist_required
-def add_goal_view(year_id: int):
+def add_goal(year_id: int):
     """Add a goal to the year's plan."""
-    year = db.get_or_404(SchoolYear, year_id)
+    year = get_year_or_404(year_id)
     refused = _editable_year_or_409(year)
     if refused:
         return refused
     form = GoalForm()
     if not form.validate():
         return _goals_response(year, 422, new_goal=form)
-    add_goal(year, form.title.data)
+    services.add_goal(year, form.title.data)
     return _goals_response(year)
-
-
-def _goal_or_404(goal_id: int) -> Goal:
-    return db.get_or_404(Goal, goal_id)
 
 
 @bp.route("/plan/goals/<int:goal_id>", methods=["POST"])
 @methodologist_required
-def rename_goal_view(goal_id: int):
+def rename_goal(goal_id: int):
     """Change a goal's wording."""
-    goal = _goal_or_404(goal_id)
+    goal = get_goal_or_404(goal_id)
     refused = _editable_year_or_409(goal.year)
     if refused:
         return refused
     form = GoalForm()
     if not form.validate():
         return _goals_response(goal.year, 422, goal_errors={goal.id: (form.title.data, form.title.errors)})
-    rename_goal(goal, form.title.data)
+    services.rename_goal(goal, form.title.data)
     return _goals_response(goal.year)
 
 
 @bp.route("/plan/goals/<int:goal_id>/move", methods=["POST"])
 @methodologist_required
-def move_goal_view(goal_id: int):
+def move_goal(goal_id: int):
     """Move a goal up or down in the plan."""
-    goal = _goal_or_404(goal_id)
+    goal = get_goal_or_404(goal_id)
     refused = _editable_year_or_409(goal.year)
     if refused:
         return refused
     step = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if step is None:
         abort(400)
-    move_goal(goal, step)
+    services.move_goal(goal, step)
     return _goals_response(goal.year)
 
 
 @bp.route("/plan/goals/<int:goal_id>/delete", methods=["POST"])
 @methodologist_required
-def delete_goal_view(goal_id: int):
+def delete_goal(goal_id: int):
     """Remove a goal without events."""
-    goal = _goal_or_404(goal_id)
+    goal = get_goal_or_404(goal_id)
     year = goal.year
     try:
-        delete_goal(goal)
+        services.delete_goal(goal)
     except PlanError as exc:
-        db.session.rollback()
         return _goals_response(year, 409, goal_errors={goal.id: (goal.title, [str(exc)])})
     return _goals_response(year)
 
 
 def _purpose_form(year: SchoolYear, purpose: VisitPurpose | None):
     form = PurposeForm(obj=None if request.method == "POST" else purpose)
-    form.schools.choices = choices(school_choices())
+    form.schools.choices = choices(services.school_choices())
     if request.method == "GET" and purpose is not None:
         form.schools.data = [t.organization_id for t in purpose.targets]
     return form
@@ -213,7 +197,7 @@ def _save_purpose_view(year: SchoolYear, purpose: VisitPurpose | None):
         return refused
     form = _purpose_form(year, purpose)
     if form.validate_on_submit():
-        save_purpose(year, purpose, form.title.data, form.schools.data or [])
+        services.save_purpose(year, purpose, form.title.data, form.schools.data or [])
         flash("Цель посещения сохранена.", "success")
         return redirect(url_for("plan.edit", year=year.start_year), code=303)
     return render("plan/purpose_form.html", status=422 if form.errors else 200, form=form, year=year, purpose=purpose)
@@ -223,27 +207,27 @@ def _save_purpose_view(year: SchoolYear, purpose: VisitPurpose | None):
 @methodologist_required
 def new_purpose(year_id: int):
     """Add a visit purpose with its target schools."""
-    return _save_purpose_view(db.get_or_404(SchoolYear, year_id), None)
+    return _save_purpose_view(get_year_or_404(year_id), None)
 
 
 @bp.route("/plan/purposes/<int:purpose_id>", methods=["GET", "POST"])
 @methodologist_required
 def edit_purpose(purpose_id: int):
     """Change a visit purpose and its target schools."""
-    purpose = db.get_or_404(VisitPurpose, purpose_id)
+    purpose = get_purpose_or_404(purpose_id)
     return _save_purpose_view(purpose.year, purpose)
 
 
 @bp.route("/plan/purposes/<int:purpose_id>/delete", methods=["POST"])
 @methodologist_required
-def delete_purpose_view(purpose_id: int):
+def delete_purpose(purpose_id: int):
     """Remove a visit purpose."""
-    purpose = db.get_or_404(VisitPurpose, purpose_id)
+    purpose = get_purpose_or_404(purpose_id)
     year = purpose.year
     refused = _editable_year_or_409(year)
     if refused:
         return refused
-    delete_purpose(purpose)
+    services.delete_purpose(purpose)
     if is_htmx():
         return "", 200
     flash("Цель посещения удалена.", "success")
@@ -257,7 +241,7 @@ def delete_purpose_view(purpose_id: int):
 def new_year():
     """Preview what the next year will take from the chosen one, then create it and make it current."""
     source = selected_year()
-    preview = year_preview(source)
+    preview = services.year_preview(source)
     form = NewYearForm(formdata=request.form if request.method == "POST" else None)
     form.entries.choices = choices((e.id, e.topic) for e in preview.entries)
     if request.method == "GET":
@@ -266,7 +250,7 @@ def new_year():
     if request.method == "POST":
         if form.validate():
             try:
-                target = create_next_year(source, form.entries.data or [])
+                target = services.create_next_year(source, form.entries.data or [])
             except PlanError as exc:
                 form.entries.errors = [str(exc)]
                 status = 409
@@ -276,22 +260,3 @@ def new_year():
         else:
             status = 422
     return render("plan/new_year.html", status=status, preview=preview, form=form, year=source, years=all_years())
-
-
-def object_url(endpoint: str, object_id: int, **args) -> str | None:
-    """URL of another area's screen for one object, or None while that screen is not merged yet.
-
-    The id goes into the rule's only argument whatever it is called (`id`, `event_id`...)."""
-    if endpoint not in current_app.view_functions:
-        return None
-    for rule in current_app.url_map.iter_rules(endpoint):
-        free = [a for a in rule.arguments if a not in args]
-        if len(free) == 1:
-            return url_for(endpoint, **{free[0]: object_id}, **args)
-    return None
-
-
-@bp.app_context_processor
-def _plan_helpers():
-    """`has_endpoint('events.index')`, `object_url('events.show', id)`: links to areas merged or not."""
-    return {"has_endpoint": lambda name: name in current_app.view_functions, "object_url": object_url}

@@ -1,43 +1,32 @@
-"""Plan editing, a new year from last year's, and the best-practice register: each change in one transaction."""
+"""Plan editing (goals, visit purposes) and a new year from last year's: each change in one transaction."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
-from flask import abort, current_app
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..audit_log import record as audit
 from ..extensions import db, write_lock
 from ..models import (
-    AuditEntry,
     BestPractice,
-    BestPracticeFile,
     Event,
     Goal,
     Organization,
     SchoolYear,
-    User,
     VisitPurpose,
     VisitTarget,
 )
-from ..models.base import utcnow
 from .yearcopy import copy_year, shift_title
 
 
 class PlanError(Exception):
-    """A change the plan refuses, with a Russian message for the user."""
+    """A change the plan refuses, with a Russian message for the user and the HTTP status to answer."""
 
-
-def audit(action: str, entity: str, entity_id: int | None, changes: dict | None = None) -> None:
-    """Record who changed what (committed with the change)."""
-    user_id = current_user.id if current_user and current_user.is_authenticated else None
-    db.session.add(
-        AuditEntry(user_id=user_id, action=action, entity=entity, entity_id=entity_id, changes=changes or {})
-    )
+    def __init__(self, message: str, status: int = 409):
+        super().__init__(message)
+        self.message, self.status = message, status
 
 
 def ensure_editable(year: SchoolYear) -> None:
@@ -210,166 +199,3 @@ def create_next_year(source: SchoolYear, entry_ids: list[int]) -> SchoolYear:
             db.session.rollback()
             raise PlanError(f"План на {start}–{start + 1} учебный год уже есть.") from exc
     return target
-
-
-# ---- best practice ---------------------------------------------------------------------------------------------
-
-ALLOWED_FILES = {
-    "pdf": "application/pdf",
-    "doc": "application/msword",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "odt": "application/vnd.oasis.opendocument.text",
-    "rtf": "application/rtf",
-    "txt": "text/plain",
-    "ppt": "application/vnd.ms-powerpoint",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "odp": "application/vnd.oasis.opendocument.presentation",
-    "xls": "application/vnd.ms-excel",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-}
-MAX_FILES_PER_ENTRY = 10
-
-
-def can_see_entry(entry: BestPractice, user: User) -> bool:
-    """Accepted entries are shared with everyone; a proposal only with its author and the methodologist."""
-    return user.is_methodologist or entry.status == "accepted" or entry.author_id == user.id
-
-
-def can_edit_entry(entry: BestPractice, user: User) -> bool:
-    """The methodologist edits any entry; the author edits their proposal until it is accepted."""
-    return user.is_methodologist or (entry.author_id == user.id and entry.status != "accepted")
-
-
-def get_entry_or_404(entry_id: int, user: User) -> BestPractice:
-    """The entry if this user may see it; 404 otherwise (reveals nothing)."""
-    entry = db.session.get(
-        BestPractice, entry_id,
-        options=[
-            joinedload(BestPractice.author), joinedload(BestPractice.organization), selectinload(BestPractice.files),
-        ],
-    )
-    if entry is None or not can_see_entry(entry, user):
-        abort(404)
-    return entry
-
-
-def _next_position(year_id: int) -> int:
-    last = db.session.scalar(db.select(db.func.max(BestPractice.position)).where(BestPractice.year_id == year_id))
-    return (last or 0) + 1
-
-
-def propose(year: SchoolYear, author: User, topic: str, goals: list[str], form: str | None) -> BestPractice:
-    """A librarian proposes their own experience; it waits for the methodologist."""
-    entry = BestPractice(
-        year_id=year.id, position=_next_position(year.id), topic=topic.strip(), goals=goals, author_id=author.id,
-        organization_id=author.organization_id, stage="study", form=(form or "").strip() or None, status="proposed",
-    )
-    db.session.add(entry)
-    db.session.flush()
-    audit("create", "best_practice", entry.id, {"status": [None, "proposed"]})
-    db.session.commit()
-    return entry
-
-
-def save_entry(year: SchoolYear, entry: BestPractice | None, *, topic: str, goals: list[str], form: str | None,
-               author: User, stage: str, event_id: int | None) -> BestPractice:
-    """The methodologist creates or edits a register entry (accepted)."""
-    if entry is None:
-        entry = BestPractice(year_id=year.id, position=_next_position(year.id), topic="", status="accepted")
-        db.session.add(entry)
-    entry.topic, entry.goals, entry.form = topic.strip(), goals, (form or "").strip() or None
-    entry.author_id, entry.organization_id = author.id, author.organization_id
-    entry.stage, entry.event_id = stage, event_id or None
-    db.session.flush()
-    audit("update", "best_practice", entry.id, {"topic": [None, entry.topic]})
-    db.session.commit()
-    return entry
-
-
-def update_proposal(entry: BestPractice, topic: str, goals: list[str], form: str | None) -> None:
-    """The author corrects a proposal; a returned one goes back for review."""
-    entry.topic, entry.goals, entry.form = topic.strip(), goals, (form or "").strip() or None
-    if entry.status == "returned":
-        entry.status = "proposed"
-    audit("update", "best_practice", entry.id, {"status": [None, entry.status]})
-    db.session.commit()
-
-
-def accept(entry: BestPractice, stage: str) -> None:
-    """The methodologist accepts a proposal into the register at a stage."""
-    if entry.status == "accepted":
-        raise PlanError("Запись уже принята.")
-    old = entry.status
-    entry.status, entry.stage, entry.review_comment = "accepted", stage, None
-    audit("update", "best_practice", entry.id, {"status": [old, "accepted"], "stage": [None, stage]})
-    db.session.commit()
-
-
-def return_entry(entry: BestPractice, comment: str) -> None:
-    """The methodologist returns a proposal to its author with a comment."""
-    if entry.status == "accepted":
-        raise PlanError("Принятую запись нельзя вернуть на доработку.")
-    old = entry.status
-    entry.status, entry.review_comment = "returned", comment.strip()
-    audit("update", "best_practice", entry.id, {"status": [old, "returned"]})
-    db.session.commit()
-
-
-def delete_entry(entry: BestPractice) -> None:
-    """Remove an entry and its stored files."""
-    names = [f.stored_name for f in entry.files]
-    audit("delete", "best_practice", entry.id, {"topic": [entry.topic, None]})
-    db.session.delete(entry)
-    db.session.commit()
-    for name in names:
-        upload_path(name).unlink(missing_ok=True)
-
-
-def upload_path(stored_name: str) -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"]) / "best_practice" / stored_name
-
-
-def store_file(entry: BestPractice, storage, user: User) -> BestPracticeFile:
-    """Check type and size, save under the upload folder by a generated name, record it."""
-    original = (storage.filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    ext = original.rsplit(".", 1)[-1].lower() if "." in original else ""
-    if ext not in ALLOWED_FILES:
-        raise PlanError("Этот тип файла не принимается. Можно: " + ", ".join(sorted(ALLOWED_FILES)) + ".")
-    if len(entry.files) >= MAX_FILES_PER_ENTRY:
-        raise PlanError(f"К записи можно приложить не больше {MAX_FILES_PER_ENTRY} файлов.")
-    limit = current_app.config["UPLOAD_MAX_BYTES"]
-    data = storage.stream.read(limit + 1)
-    if len(data) > limit:
-        raise PlanError(f"Файл больше {limit // (1024 * 1024)} МБ.")
-    if not data:
-        raise PlanError("Файл пустой.")
-    stored = f"{secrets.token_hex(16)}.{ext}"
-    path = upload_path(stored)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    record = BestPracticeFile(
-        entry_id=entry.id, original_name=original[:255], stored_name=stored, content_type=ALLOWED_FILES[ext],
-        size=len(data), uploaded_at=utcnow(), uploaded_by_id=user.id,
-    )
-    db.session.add(record)
-    try:
-        db.session.flush()
-        audit("create", "best_practice_file", record.id, {"name": [None, record.original_name]})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        path.unlink(missing_ok=True)
-        raise
-    return record
-
-
-def delete_file(record: BestPracticeFile) -> None:
-    """Remove an attached file from the entry and from disk."""
-    name = record.stored_name
-    audit("delete", "best_practice_file", record.id, {"name": [record.original_name, None]})
-    db.session.delete(record)
-    db.session.commit()
-    upload_path(name).unlink(missing_ok=True)

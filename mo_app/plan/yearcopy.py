@@ -56,6 +56,7 @@ def copy_year(
             description=ev.description,
             venue_id=ev.venue_id,
             capacity=ev.capacity,
+            hours=ev.hours,
             is_open=True,
         )
         # The copy starts from the plan as approved, not from where the event moved to.

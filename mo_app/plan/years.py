@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, request
-
 from ..cache import stamp_column
 from ..extensions import db
 from ..models import SchoolYear
+from ..web import no_such_year, year_arg
 
 
 def years_with_stamp() -> tuple[list[SchoolYear], str | None]:
@@ -18,13 +17,13 @@ def years_with_stamp() -> tuple[list[SchoolYear], str | None]:
 
 
 def year_among(years: list[SchoolYear]) -> SchoolYear:
-    """selected_year() picked from the years already loaded: `?year=2015`, else the current one; 404 if none."""
-    raw = request.args.get("year", "")
-    year = None
-    if raw.isdecimal():
-        year = next((y for y in years if y.start_year == int(raw)), None)
-    elif not raw:
+    """selected_year() picked from the years already loaded: `?year=2015`, else the current one (400 when
+    malformed, 404 when there is no such year: web.year_arg)."""
+    wanted = year_arg()
+    if wanted is None:
         year = min(years, key=lambda y: (not y.is_current, -y.start_year), default=None)
+    else:
+        year = next((y for y in years if y.start_year == wanted), None)
     if year is None:
-        abort(404)
+        raise no_such_year(wanted)
     return year

@@ -1,4 +1,5 @@
-"""Forms of the visits area (the report itself has dynamic rows and is read in services.parse_report_form)."""
+"""Forms of the visits area, and the month choices and plan dates they post (the report itself has dynamic rows
+and is read in services.parse_report_form)."""
 
 from __future__ import annotations
 
@@ -9,24 +10,8 @@ from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField,
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-
-class RuDateField(StringField):
-    """A date from <input type="date"> (YYYY-MM-DD), with a Russian error message."""
-
-    def process_formdata(self, valuelist):
-        raw = (valuelist[0] if valuelist else "").strip()
-        self.raw_value = raw
-        self.data = None
-        if raw:
-            try:
-                self.data = date.fromisoformat(raw)
-            except ValueError:
-                raise ValueError("Дата указана неверно.") from None
-
-    def _value(self):
-        if self.data:
-            return self.data.isoformat()
-        return getattr(self, "raw_value", "") or ""
+from ..dates import DAY, MONTH, PlanDate
+from ..forms import InSchoolYear, RuDateField, YearForm
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -41,7 +26,7 @@ def _month_or_day(form, field):
         raise ValidationError("Укажите месяц или день посещения.")
 
 
-class PlanForm(FlaskForm):
+class PlanForm(YearForm):
     """A new visit: school, purposes, month or day; «внеплановое» when no purpose of the plan."""
 
     school = SelectField("Школа", coerce=int, validators=[DataRequired("Выберите школу.")],
@@ -49,23 +34,23 @@ class PlanForm(FlaskForm):
     purposes = MultiCheckboxField("Цели посещения", coerce=int, validate_choice=False)
     unplanned = BooleanField("Внеплановое посещение")
     month = SelectField("Месяц", validators=[_month_or_day], validate_choice=False)
-    day = RuDateField("или точная дата", validators=[Optional()])
+    day = RuDateField("или точная дата", validators=[Optional(), InSchoolYear()])
 
 
-class CellPlanForm(FlaskForm):
+class CellPlanForm(YearForm):
     """One click in the planner: a school and a purpose, with a month or a day."""
 
     school = HiddenField(validators=[DataRequired()])
     purpose = HiddenField(validators=[DataRequired()])
     month = SelectField("Месяц", validators=[_month_or_day], validate_choice=False)
-    day = RuDateField("или дата", validators=[Optional()])
+    day = RuDateField("или дата", validators=[Optional(), InSchoolYear()])
 
 
-class DateForm(FlaskForm):
+class DateForm(YearForm):
     """A new date for the visit (the old one stays in the history)."""
 
     month = SelectField("Месяц", validators=[_month_or_day], validate_choice=False)
-    day = RuDateField("или точная дата", validators=[Optional()])
+    day = RuDateField("или точная дата", validators=[Optional(), InSchoolYear()])
     reason = StringField("Причина", validators=[Length(max=500, message="Не более 500 символов.")])
     postpone = BooleanField("Посещение переносится (статус «Перенесено»)")
 
@@ -74,8 +59,8 @@ class DateForm(FlaskForm):
             raise ValidationError("Укажите причину переноса.")
 
 
-class HeldForm(FlaskForm):
-    day = RuDateField("Дата проведения", validators=[Optional()])
+class HeldForm(YearForm):
+    day = RuDateField("Дата проведения", validators=[Optional(), InSchoolYear()])
 
 
 class ReasonForm(FlaskForm):
@@ -111,3 +96,25 @@ class ReturnForm(FlaskForm):
         "Замечание",
         validators=[DataRequired("Напишите, почему возвращаете."), Length(max=4000, message="Не более 4000 символов.")],
     )
+
+
+def month_choices(start_year: int) -> list[tuple[str, str]]:
+    """The months of a school year (September – August) as select options «2026-09» → «сентябрь 2026»."""
+    out = []
+    for i in range(12):
+        y, m = start_year + (8 + i) // 12, (8 + i) % 12 + 1
+        out.append((f"{y}-{m:02d}", PlanDate(MONTH, date(y, m, 1)).text()))
+    return out
+
+
+def plan_date_from(month: str | None, day: date | None) -> PlanDate | None:
+    """A day if given, else the month («2026-12»); None when neither is."""
+    if day is not None:
+        return PlanDate(DAY, day)
+    if month:
+        try:
+            y, m = (int(x) for x in month.split("-"))
+            return PlanDate(MONTH, date(y, m, 1))
+        except ValueError:
+            return None
+    return None

@@ -1,6 +1,15 @@
 // mo_app behaviour that would otherwise need inline script (forbidden by our CSP).
 (function () {
   "use strict";
+  document.documentElement.classList.remove("no-js");
+  // The phone menu: <button data-menu-toggle aria-controls="site-menu"> shows and hides the menu.
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("[data-menu-toggle]");
+    if (!button) { return; }
+    var menu = document.getElementById(button.getAttribute("aria-controls"));
+    var open = menu.classList.toggle("open");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  });
   // Ask before destructive submits: <button data-confirm="Удалить?">
   document.addEventListener("click", function (e) {
     var el = e.target.closest("[data-confirm]");

@@ -42,7 +42,7 @@ def test_full_event_offers_the_waiting_list(page, base_url, login, console_error
     login("kulkova", "demo")
     page.goto(f"{base_url}/events")
     row = page.locator("tr.event-row", has_text="Модернизация библиотечного пространства")
-    expect(row.locator("[data-seats]")).to_contain_text("мест нет")
+    expect(row.locator("[data-seats]")).to_contain_text("Мест нет (")
     _mark_page(page)
     row.get_by_role("button", name="Встать в лист ожидания").click()
     expect(row).to_contain_text("вы 3-я в очереди")

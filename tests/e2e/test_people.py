@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 def test_search_organizations_without_page_load_and_create_user(page, base_url, login, console_errors):
     login("metodist", "metodist")
+    page.click("nav.main-nav >> text=Управление")
     page.click("nav.main-nav >> text=Организации")
     expect(page.locator("h1")).to_have_text("Организации")
     rows = page.locator("#org-results tbody tr")
@@ -24,6 +25,7 @@ def test_search_organizations_without_page_load_and_create_user(page, base_url, 
     expect(rows).to_have_count(5)  # the five libraries of the plan
     assert page.evaluate("() => window.__samePage") is True  # htmx swapped the list: no page load
 
+    page.click("nav.main-nav >> text=Управление")
     page.click("nav.main-nav >> text=Пользователи")
     page.click("text=Создать пользователя")
     page.fill("input[name=login]", "Novikova")

@@ -50,7 +50,7 @@ def test_report_autosave_finalise_acknowledge(page, base_url, live_app, login, c
     expect(page.locator(".report-state")).to_contain_text("Справка завершена")
     expect(page.locator(".report-screen")).to_contain_text("знания курсов применяются")
     expect(page.locator(".report-screen")).to_contain_text("Пополнить электронный каталог.")
-    expect(page.locator(".report-screen")).to_contain_text("15.02.2027")
+    expect(page.locator(".report-screen")).to_contain_text("15 февраля 2027 г.")
 
     page.click("text=Выйти")
     login("patrakova", "demo")

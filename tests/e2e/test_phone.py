@@ -1,0 +1,126 @@
+"""The phone (390 × 844): no page scrolls sideways, the menu hides behind «Меню», «Записаться» is on the first
+screen; the methodologist's menu fits one line at 1366 px. Screenshots in tests/e2e/screens/ (see test_a11y)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from .test_a11y import demo_ids, librarian_pages, methodologist_pages, shoot
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 768}
+
+
+def sideways(page, base_url, paths) -> dict[str, int]:
+    """The pages (of those given) wider than the phone's screen, with their width."""
+    wide = {}
+    for path in paths:
+        page.goto(f"{base_url}{path}")
+        width = page.evaluate("() => document.scrollingElement.scrollWidth")
+        if width > PHONE["width"]:
+            wide[path] = width
+            shoot(page, f"wide{path.replace('/', '_')}")
+    return wide
+
+
+@pytest.mark.parametrize(("user", "password", "pages"), [
+    ("patrakova", "demo", librarian_pages),
+    ("metodist", "metodist", methodologist_pages),
+])
+def test_no_page_scrolls_sideways_on_a_phone(page, base_url, live_app, login, user, password, pages):
+    page.set_viewport_size(PHONE)
+    login(user, password)
+    assert sideways(page, base_url, pages(demo_ids(live_app))) == {}
+
+
+def test_phone_menu_hides_behind_a_button(page, base_url, login, console_errors):
+    page.set_viewport_size(PHONE)
+    login("patrakova", "demo")
+    menu = page.locator("nav.main-nav")
+    button = page.get_by_role("button", name="Меню")
+    expect(menu).to_be_hidden()
+    expect(button).to_have_attribute("aria-expanded", "false")
+    button.click()
+    expect(menu).to_be_visible()
+    expect(button).to_have_attribute("aria-expanded", "true")
+    shoot(page, "phone_menu_open")
+    menu.get_by_role("link", name="Посещения").click()
+    page.wait_for_url(f"{base_url}/visits")
+    expect(page.locator("nav.main-nav")).to_be_hidden()
+    assert console_errors == []
+
+
+def test_sign_up_is_on_the_first_screen_of_an_event_page(page, base_url, live_app, login):
+    page.set_viewport_size(PHONE)
+    login("zhukova", "demo")
+    page.goto(f"{base_url}/events/{demo_ids(live_app)['event']}")
+    shoot(page, "phone_event_signup")
+    box = page.get_by_role("button", name="Записаться").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= PHONE["height"], box
+
+
+def test_methodologist_menu_is_one_line_at_1366(page, base_url, login):
+    page.set_viewport_size(DESKTOP)
+    login("metodist", "metodist")
+    tops = page.eval_on_selector_all("nav.main-nav > ul > li",
+                                     "items => items.map(li => li.getBoundingClientRect().top)")
+    assert max(tops) - min(tops) < 20, tops  # one line (a dropdown's box sits a few pixels lower)
+    admin = page.locator("nav.main-nav").get_by_role("link", name="Организации", exact=True)
+    expect(admin).to_be_hidden()
+    page.locator("nav.main-nav summary", has_text="Управление").click()
+    admin.click()
+    page.wait_for_url(f"{base_url}/organizations")
+    shoot(page, "desktop_met_menu")
+
+
+def test_results_table_fits_and_buttons_are_not_stretched_at_1366(page, base_url, login):
+    page.set_viewport_size(DESKTOP)
+    login("metodist", "metodist")
+    page.goto(f"{base_url}/results")
+    shoot(page, "desktop_met_results_fit")
+    wrap = page.locator(".table-wrap", has=page.locator("table.results-schools"))
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth"), "«По школам» is cut at 1366 px"
+    show = page.locator("form.year-select button")
+    assert show.bounding_box()["width"] < 200
+
+
+@pytest.mark.parametrize("path", ["/visits/list", "/recommendations", "/audit/"])
+def test_filter_forms_do_not_stretch_their_button_at_1366(page, base_url, login, path):
+    page.set_viewport_size(DESKTOP)
+    login("metodist", "metodist")
+    page.goto(f"{base_url}{path}")
+    show = page.locator("form.filters").first.get_by_role("button", name="Показать")
+    assert show.bounding_box()["width"] < 200, f"{path}: «Показать» stretched across the page"
+
+
+def test_attendance_is_one_compact_control_per_person(page, base_url, login):
+    login("metodist", "metodist")
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{base_url}/events")
+    page.get_by_role("link", name="Сотрудничество районных библиотек и ОУ").click()
+    page.get_by_role("link", name="Участники и посещаемость").click()
+    shoot(page, "desktop_met_attendance")
+    group = page.locator("tr.participant .mark-group").first
+    boxes = [b.bounding_box() for b in group.get_by_role("button").all()]
+    assert len(boxes) == 3 and len({round(b["y"]) for b in boxes}) == 1  # side by side, not stacked
+    assert group.bounding_box()["width"] < 300  # three wide buttons took ~600 px
+    expect(group.get_by_role("button", name="уважительная причина")).to_be_visible()
+    # row and inline buttons are as wide as their words (Pico stretches every submit button)
+    for name in ("Отменить запись", "Отметить всех присутствующими"):
+        button = page.get_by_role("button", name=name).first
+        assert button.bounding_box()["width"] < 400, name
+
+
+def test_report_form_stacks_on_a_phone(page, base_url, live_app, login):
+    from .test_report_autosave import _fresh_draft
+
+    visit_id = _fresh_draft(live_app)
+    page.set_viewport_size(PHONE)
+    login("metodist", "metodist")
+    page.goto(f"{base_url}/visits/{visit_id}")
+    page.locator(".checklist-form").scroll_into_view_if_needed()
+    shoot(page, "phone_report_form")
+    assert page.evaluate("() => document.scrollingElement.scrollWidth") <= PHONE["width"]
+    remark = page.locator(".checklist-form textarea").first
+    assert remark.bounding_box()["width"] >= 300
