@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import time
 from collections import Counter
 
@@ -96,7 +97,9 @@ def test_two_senders_on_one_database_send_each_letter_once(tmp_path, backend):
         with backend_app(tmp_path, backend):
             url = db.engine.url.render_as_string(hide_password=False)
             expected = _fill(N)
-            env = _env(tmp_path, url, server.port)
+            barrier = tmp_path / "barrier"
+            barrier.mkdir()
+            env = _env(tmp_path, url, server.port, MAIL_PROBE_BARRIER=str(barrier), MAIL_PROBE_PARTIES="2")
             procs = [start(tmp_path, ["-m", "tests.mail_probe"], env, f"probe{i}.log") for i in range(2)]
             try:
                 for p in procs:
@@ -115,3 +118,36 @@ def test_two_senders_on_one_database_send_each_letter_once(tmp_path, backend):
     assert statuses == {"sent": N}
     assert len(senders) == 2, f"both senders took part: {senders}"
 
+
+def test_the_app_can_write_while_the_worker_waits_for_a_slow_mail_server(tmp_path):
+    """SQLite has one writer at a time: a worker must not hold the write lock while an SMTP server takes a second
+    to answer each letter, or every sign-up meanwhile waits (and fails after the busy timeout)."""
+    server = SmtpServer(delay=1.0).start()
+    try:
+        with backend_app(tmp_path, "sqlite"):
+            url = db.engine.url.render_as_string(hide_password=False)
+            path = db.engine.url.database
+            _fill(6)
+            worker = start(tmp_path, ["-m", "tests.mail_probe"], _env(tmp_path, url, server.port), "probe.log")
+            try:
+                _wait(lambda: _statuses().get("sending"), 60, "the worker to take the letters")
+                waits = []
+                for _ in range(8):
+                    conn = sqlite3.connect(path, timeout=0.4, isolation_level=None)
+                    started = time.monotonic()
+                    try:
+                        conn.execute("BEGIN IMMEDIATE")
+                        conn.execute("ROLLBACK")
+                        waits.append(round(time.monotonic() - started, 2))
+                    except sqlite3.OperationalError as e:
+                        waits.append(str(e))
+                    finally:
+                        conn.close()
+                    time.sleep(0.2)
+                in_flight = len(server.sink.received) < 6
+            finally:
+                stop(worker)
+    finally:
+        server.stop()
+    assert in_flight, "the worker sent everything before the writes were tried: the test proves nothing"
+    assert all(isinstance(w, float) for w in waits), f"writes while the worker was sending: {waits}"

@@ -189,8 +189,12 @@ def send_one(conn: smtplib.SMTP, letter: OutboxLetter, me: str, now: datetime) -
     except (ValueError, TypeError, UnicodeError) as e:  # a header the email package refuses: never sendable
         _failed(letter, me, f"письмо не удалось составить: {e}")
         return True
+    recipient = letter.recipient
+    # end the read before the server answers: on SQLite it holds the one write lock (touch no letter field after
+    # this until the answer, or the reload takes the lock again)
+    db.session.commit()
     try:
-        conn.send_message(msg, from_addr=current_app.config["MAIL_FROM"], to_addrs=[letter.recipient])
+        conn.send_message(msg, from_addr=current_app.config["MAIL_FROM"], to_addrs=[recipient])
     except smtplib.SMTPRecipientsRefused as e:
         code, message = next(iter(e.recipients.values()), (None, "адрес отклонён"))
         answer = _answer(code, message)
@@ -240,6 +244,7 @@ def _send_batch(letters: list[OutboxLetter], me: str, now: datetime) -> int:
     sent = 0
     pending = list(letters)
     while pending:
+        db.session.commit()  # no transaction (on SQLite: no write lock) held while connecting
         try:
             conn = _connect()
         except (smtplib.SMTPException, OSError) as e:
