@@ -168,6 +168,21 @@ def test_results_xlsx_has_one_sheet_per_table(world, client, f, login_as):
     assert events["Совещание"] == "перенесено" and events["Отменённый семинар"] == "отменено"
 
 
+def test_the_kept_results_workbook_is_the_viewers_own(world, client, f, login_as):
+    """The methodologist's workbook is kept for the next download; a librarian right after gets her own."""
+    from openpyxl import load_workbook
+
+    def schools() -> list[str]:
+        wb = load_workbook(io.BytesIO(client.get("/results.xlsx").data))
+        return [row[0] for row in wb["Школы"].iter_rows(min_row=2, values_only=True)]
+
+    login_as(f.methodologist())
+    district = schools()
+    assert "ГБОУ №1001" in district and schools() == district
+    login_as(world["b1"])
+    assert schools() == ["ГБОУ №1002"]
+
+
 def test_results_pdf(world, client, f, login_as):
     from pypdf import PdfReader
 

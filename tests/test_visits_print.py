@@ -12,6 +12,7 @@ from mo_app.extensions import db
 from mo_app.models import AppSettings, VisitReport
 
 from .conftest import TEST_ASSOCIATION
+from .events_helpers import count_queries
 from .security_helpers import pdf_pages
 from .visits_helpers import report_form, visit_with_report
 
@@ -130,3 +131,22 @@ def test_register_pdf_and_xlsx(client, f, login_as):
     assert rows[2][4] == "Отменено (Карантин)"
     # Without a period: the selected school year.
     assert client.get("/visits/register.xlsx").status_code == 200
+
+
+def test_register_xlsx_is_built_once_per_state_of_the_data(client, f, login_as):
+    """A second download with nothing changed comes from what was kept (the same bytes, without reading the
+    visits again); a change of a school's name is in the very next download."""
+    login_as(f.methodologist())
+    school = f.school("79", name="Школа до переименования")
+    visit_with_report(f, school, when=PlanDate("day", date(2026, 10, 5)))
+    url = "/visits/register.xlsx?from=2026-09-01&to=2027-08-31"
+    first = client.get(url).data
+    with count_queries() as kept:
+        assert client.get(url).data == first
+    with count_queries() as built:
+        client.get("/visits/register.xlsx?from=2026-09-02&to=2027-08-31")  # another period: built afresh
+    assert len(kept) < len(built)
+    school.short_name = "ГБОУ №79 (новое имя)"
+    db.session.commit()
+    rows = list(load_workbook(io.BytesIO(client.get(url).data)).active.iter_rows(values_only=True))
+    assert rows[1][2] == "ГБОУ №79 (новое имя)"

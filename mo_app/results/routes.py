@@ -14,7 +14,7 @@ from ..cache import cached, use_stamp
 from ..dates import today
 from ..documents import render_document
 from ..documents.papers import results_data
-from ..exports import xlsx_response
+from ..exports import xlsx_bytes, xlsx_download
 from ..models import SchoolYear
 from ..paging import page_of
 from ..plan.years import year_among, years_with_stamp
@@ -97,9 +97,14 @@ def pdf():
 @bp.route("/results.xlsx")
 @any_role
 def xlsx():
-    """Year results as a workbook, one sheet per table."""
-    ctx = _results_context(*_year_and_stamp())
-    res = ctx["res"]
+    """Year results as a workbook, one sheet per table, kept per data stamp, day and viewer."""
+    year, stamp = _year_and_stamp()
+    data = cached(stamp, ("results.xlsx", year.id, _viewer(), today().isoformat()),
+                  lambda: _results_workbook(_results_context(year, stamp)["res"]))
+    return xlsx_download(data, f"Итоги года {year.title}.xlsx")
+
+
+def _results_workbook(res: Results) -> bytes:
     schools = [
         (r.org.short_name, ", ".join(u.short_name for u in r.librarians), r.signups, r.present, r.absent, r.excused,
          r.courses, r.hosted, r.visits_held, r.visits_planned, r.rec_done, r.rec_overdue, r.best_practice,
@@ -116,7 +121,7 @@ def xlsx():
         (r.event.kind_label, r.event.display_title, r.planned, r.actual, r.outcome_label) for r in res.events
     ]
     targets = [(t.purpose, t.org.short_name, t.state_label) for t in res.targets]
-    return xlsx_response(f"Итоги года {ctx['year'].title}.xlsx", [
+    return xlsx_bytes([
         ("Школы", ["Школа", "Библиотекари", "Записи", "Присутствовали", "Отсутствовали", "Уважительная причина",
                    "Курсы пройдены", "Мероприятия на базе", "Посещения проведены", "Посещения по плану",
                    "Рекомендации выполнены", "Рекомендации просрочены", "Передовой опыт", "Отметка"], schools),

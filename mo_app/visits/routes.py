@@ -16,7 +16,7 @@ from ..dates import short_date
 from ..documents import render_document, render_pdf, rendering
 from ..documents.papers import register_data, spravka_data
 from ..errors import error_response
-from ..exports import xlsx_response
+from ..exports import xlsx_bytes, xlsx_download
 from ..models import Visit
 from ..models.visits import VISIT_STATUSES
 from ..plan.years import year_among, years_with_stamp
@@ -488,10 +488,15 @@ def register_pdf():
 @bp.route("/visits/register.xlsx")
 @methodologist_required
 def register_xlsx():
-    """The visits register (журнал посещений) for a period, as XLSX."""
+    """The visits register (журнал посещений) for a period, as XLSX (kept per data stamp)."""
+    stamp = current_stamp()
     start, end = _register_period()
-    rows = _register_table(queries.register_rows(start, end))
-    return xlsx_response("Журнал посещений.xlsx", [("Журнал посещений", REGISTER_HEADER, rows)])
+
+    def build() -> bytes:
+        rows = _register_table(queries.register_rows(start, end))
+        return xlsx_bytes([("Журнал посещений", REGISTER_HEADER, rows)])
+
+    return xlsx_download(cached(stamp, ("visits.register.xlsx", start, end), build), "Журнал посещений.xlsx")
 
 
 # --- recommendations ----------------------------------------------------------------------------
