@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -396,3 +397,29 @@ def test_headings_leave_no_single_word_on_their_last_line(app):
     lines = [" ".join(line.split()) for line in PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split("\n")]
     last = next(line for line in lines if line.endswith("учреждений"))
     assert len(last.split()) >= 2, lines[:3]
+
+
+def test_a_large_paper_leaves_nothing_of_typst_in_the_server_process():
+    """Typst keeps what it computed for its last ten compilations in the process: for a year's register that is
+    hundreds of MB each time. Three large registers in a row must not grow the process (they are typeset in a
+    child process); the PDF still holds every row."""
+    code = (
+        "import json, sys\n"
+        "from mo_app.documents.engine import render_pdf\n"
+        "def rss():\n"
+        "    return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS')) // 1024\n"
+        "head = {'association': 'МО', 'centre': '', 'signatory_name': 'Смирнова О.П.', 'signatory_position': 'М'}\n"
+        "sizes = []\n"
+        "for run in range(3):\n"
+        "    rows = [[str(i), f'{i % 28 + 1} октября 2026 г.', f'ГБОУ №{i}', 'Проверка фонда учебников', "
+        "'Проведено', 'завершена', str(run)] for i in range(1500)]\n"
+        "    pdf = render_pdf('register', {'letterhead': head, 'period': 'год', 'header': ['№'] * 7, 'rows': rows})\n"
+        "    sizes.append(rss())\n"
+        "sys.stdout.buffer.write(json.dumps(sizes).encode() + b'\\n' + pdf)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=300, check=True)
+    sizes, pdf = out.stdout.split(b"\n", 1)
+    first, *_, last = json.loads(sizes)
+    assert last - first < 30, f"the process grew from {first} to {last} MB over three large registers"
+    text = " ".join(pdf_pages(pdf))
+    assert "ГБОУ №\u202f1499" in text or "ГБОУ № 1499" in text

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import typst
@@ -14,6 +16,11 @@ import typst
 HERE = Path(__file__).resolve().parent
 FONTS_DIR = HERE / "fonts"
 TEMPLATES_DIR = HERE / "templates"
+CHILD = HERE / "child.py"
+#: a paper whose data (JSON) is larger than this is typeset in a child process (child.py says why): the year's
+#: register or plan, not a справка, a sign-in sheet or a certificate (a few KB each, quicker in-process)
+CHILD_PROCESS_CHARS = 64 * 1024
+CHILD_TIMEOUT = 300  #: seconds a child process may take (the largest paper of a 10× city takes a few)
 
 NNBSP = "\u202f"  #: narrow no-break space: «№ 79»
 _NUMBER_SIGN = re.compile(r"(№+)[ \u00a0\u2009\u202f]*(?=\d)")
@@ -46,11 +53,24 @@ def _options() -> dict:
 def render_pdf(template: str, data: dict) -> bytes:
     """PDF bytes of templates/`template`.typ with `data` (plain JSON-able values; strings get Russian typography).
 
-    Each render compiles afresh (~10–40 ms, the GIL released meanwhile). A reused `typst.Compiler` was measured
-    slower with new data each time (a 4-page справка: 161 ms against 39 ms; it only wins on unchanged input,
-    which the fragment cache serves anyway) and serves one call at a time."""
+    Each render compiles afresh (~10–40 ms, the GIL released meanwhile); a large one in a child process. A
+    reused `typst.Compiler` was measured slower with new data each time (a 4-page справка: 161 ms against 39 ms;
+    it only wins on unchanged input, which the fragment cache serves anyway) and serves one call at a time."""
     path = TEMPLATES_DIR / f"{template}.typ"
     if not path.is_file():
         raise LookupError(f"no document template {template!r}")
     inputs = {"data": json.dumps(_typeset(data), ensure_ascii=False)}
+    if len(inputs["data"]) > CHILD_PROCESS_CHARS:
+        return _compile_apart(path, inputs)
     return typst.compile(str(path), sys_inputs=inputs, **_options())
+
+
+def _compile_apart(path: Path, inputs: dict) -> bytes:
+    """Typeset in a child process: what Typst keeps of a large paper leaves with the process (~30 ms more)."""
+    job = json.dumps({"path": str(path), "inputs": inputs, "options": _options()}, ensure_ascii=False)
+    done = subprocess.run([sys.executable, str(CHILD)], input=job.encode(), capture_output=True,  # noqa: S603
+                          timeout=CHILD_TIMEOUT, check=False)
+    if done.returncode != 0 or not done.stdout.startswith(b"%PDF-"):
+        raise RuntimeError(f"Typst in a child process failed ({done.returncode}): "
+                           f"{done.stderr.decode('utf-8', 'replace')[-2000:]}")
+    return done.stdout
