@@ -6,10 +6,12 @@ from datetime import date
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import insert
 
 from mo_app.dates import PlanDate
 from mo_app.extensions import db
-from mo_app.models import AppSettings, VisitReport
+from mo_app.models import AppSettings, Recommendation, Visit, VisitReport
+from mo_app.models.visits import visit_purpose_link
 
 from .conftest import TEST_ASSOCIATION
 from .events_helpers import count_queries
@@ -150,3 +152,32 @@ def test_register_xlsx_is_built_once_per_state_of_the_data(client, f, login_as):
     db.session.commit()
     rows = list(load_workbook(io.BytesIO(client.get(url).data)).active.iter_rows(values_only=True))
     assert rows[1][2] == "ГБОУ №79 (новое имя)"
+
+
+def test_the_register_reads_the_same_statements_for_a_year_of_600_visits(client, f, login_as):
+    """The register is the year's: its statements do not grow with the visits in it (no batches of 500)."""
+    login_as(f.methodologist())
+    year = f.year()
+    school = f.school("79")
+    purpose = f.purpose(title="Проверка фонда")
+    visit_with_report(f, school, when=PlanDate("day", date(2026, 10, 5)), purposes=[purpose], recs=2)
+    url = "/visits/register.xlsx?from=2026-09-01&to=2027-08-31"
+    with count_queries() as few:
+        client.get(url)
+    visits = db.session.execute(insert(Visit).returning(Visit.id), [
+        {"year_id": year.id, "organization_id": school.id, "date_kind": "day", "date_start": date(2026, 11, 1),
+         "status": "finalised"} for _ in range(600)]).scalars().all()
+    reports = db.session.execute(insert(VisitReport).returning(VisitReport.id), [
+        {"visit_id": v, "status": "final", "methods": []} for v in visits]).scalars().all()
+    db.session.execute(insert(Recommendation), [
+        {"report_id": r, "organization_id": school.id, "position": 1, "text": "Рекомендация",
+         "deadline": date(2026, 12, 1), "responsible": "Библиотекарь"} for r in reports])
+    db.session.execute(insert(visit_purpose_link), [{"visit_id": v, "purpose_id": purpose.id} for v in visits])
+    db.session.commit()
+    with count_queries() as many:
+        r = client.get(url)
+    rows = list(load_workbook(io.BytesIO(r.data)).active.iter_rows(values_only=True))
+    assert len(rows) == 1 + 601
+    assert rows[1][3:] == ("Проверка фонда", "Справка готова", "завершена", 2)
+    assert rows[-1][3:] == ("Проверка фонда", "Справка готова", "завершена", 1)
+    assert len(many) == len(few), [" ".join(s.split())[:90] for s in many]

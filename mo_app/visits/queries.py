@@ -727,19 +727,46 @@ def visits_page(year, user: User, args: dict, number: int):
     return paginate(query, number, PER_PAGE)
 
 
-def register_rows(start: date | None, end: date | None) -> list[Visit]:
-    """The visits dated within [start, end] for the register (журнал), with what its rows show."""
-    query = (
-        db.select(Visit)
-        .options(joinedload(Visit.organization), selectinload(Visit.purposes),
-                 selectinload(Visit.report).selectinload(VisitReport.recommendations))
-        .order_by(Visit.date_start, Visit.id)
-    )
+class RegisterRow(NamedTuple):
+    """A row of the visits register: the visit (its school loaded), its purposes' titles, its report's status
+    (None: no report) and acknowledgement, and how many recommendations the report has."""
+
+    visit: Visit
+    purposes: list[str]
+    report_status: str | None
+    acknowledged: bool
+    recommendations: int
+
+
+def register_rows(start: date | None, end: date | None) -> list[RegisterRow]:
+    """The visits dated within [start, end] for the register (журнал): two statements whatever the period
+    holds (the visits with school and report, the recommendation counts joined; the purposes of the same visits)."""
+    in_period = []
     if start:
-        query = query.where(Visit.date_start >= start)
+        in_period.append(Visit.date_start >= start)
     if end:
-        query = query.where(Visit.date_start <= end)
-    return list(db.session.scalars(query))
+        in_period.append(Visit.date_start <= end)
+    rec_counts = (db.select(Recommendation.report_id, func.count().label("n"))
+                  .group_by(Recommendation.report_id).subquery())
+    rows = db.session.execute(
+        db.select(Visit, VisitReport.status, VisitReport.acknowledged_at, func.coalesce(rec_counts.c.n, 0))
+        .outerjoin(VisitReport, VisitReport.visit_id == Visit.id)
+        .outerjoin(rec_counts, rec_counts.c.report_id == VisitReport.id)
+        .options(joinedload(Visit.organization))
+        .where(*in_period)
+        .order_by(Visit.date_start, Visit.id)
+    ).all()
+    purposes: dict[int, list[str]] = {}
+    for visit_id, title in db.session.execute(
+        db.select(visit_purpose_link.c.visit_id, VisitPurpose.title)
+        .join(VisitPurpose, VisitPurpose.id == visit_purpose_link.c.purpose_id)
+        .join(Visit, Visit.id == visit_purpose_link.c.visit_id)
+        .where(*in_period)
+        .order_by(visit_purpose_link.c.visit_id, VisitPurpose.position)
+    ):
+        purposes.setdefault(visit_id, []).append(title)
+    return [RegisterRow(visit, purposes.get(visit.id, []), status, acknowledged is not None, n)
+            for visit, status, acknowledged, n in rows]
 
 
 def checklist_titles(year) -> list[str]:

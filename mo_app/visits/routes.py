@@ -449,20 +449,19 @@ def _register_period() -> tuple[date, date]:
     return start, end
 
 
-def _register_table(visits: list[Visit]) -> list[list]:
+def _register_table(register: list[queries.RegisterRow]) -> list[list]:
     rows = []
-    for n, v in enumerate(visits, start=1):
-        report = v.report
+    for n, (v, purposes, report_status, acknowledged, recommendations) in enumerate(register, start=1):
         report_text = "—"
-        if report is not None:
-            report_text = "завершена" if report.status == "final" else "черновик"
-            if report.acknowledged_at:
+        if report_status is not None:
+            report_text = "завершена" if report_status == "final" else "черновик"
+            if acknowledged:
                 report_text += ", ознакомлен(а)"
         rows.append([
             n, v.plan_date.text(), v.organization.short_name,
-            "; ".join(p.title for p in v.purposes) or ("внеплановое" if v.is_unplanned else ""),
+            "; ".join(purposes) or ("внеплановое" if v.is_unplanned else ""),
             v.status_label + (f" ({v.status_reason})" if v.status_reason else ""), report_text,
-            len(report.recommendations) if report else 0,
+            recommendations,
         ])
     return rows
 
