@@ -127,8 +127,11 @@ def server_notes(server: dict) -> list[str]:
     lines = [
         f"Memory per worker after the run (every page under load, every document rendered): **{after} MB** "
         f"(target ≤ {MAX_RSS_MB} MB: {'ok' if after <= MAX_RSS_MB else 'MISSED'}); peak {server['rss_mb_per_worker']}"
-        f" MB, documents under load included ({server['workers']} worker process(es)). The bare reference: "
-        f"{bare['rss_mb_after_run']} MB after the run, peak {bare['rss_mb_per_worker']} MB. Reference runs (before, "
+        f" MB, documents under load included ({server['workers']} worker process(es)); PSS after the run "
+        f"{server.get('pss_mb_after_run', '—')} MB (pages shared with the master and the other worker counted in "
+        f"part). Large papers are typeset in short-lived child processes, not counted here. The bare reference: "
+        f"{bare['rss_mb_after_run']} MB after the run (PSS {bare.get('pss_mb_after_run', '—')} MB), peak "
+        f"{bare['rss_mb_per_worker']} MB. Reference runs (before, "
         f"after the pages): in-app {server['reference']['runs_rps']}, bare {bare['runs_rps']} req/s."
         + (f" The server was restarted {server['restarts']} time(s) (a slow document left a queue)."
            if server.get("restarts") else ""),

@@ -67,23 +67,6 @@ def ensure_wrk() -> str:
     return path
 
 
-def ensure_harfbuzz_subset() -> None:
-    """Debian's libharfbuzz-subset0 lets WeasyPrint subset fonts in C; without it, fontTools takes ~0.25 s a
-    font per PDF (WeasyPrint warns). Installed with apt-get when missing and we are root, as .ci/run does.
-    Nothing to do when WeasyPrint is not installed."""
-    import ctypes.util
-
-    if importlib.util.find_spec("weasyprint") is None:
-        return
-    if ctypes.util.find_library("harfbuzz-subset") is None and hasattr(os, "geteuid") and os.geteuid() == 0:
-        log("libharfbuzz-subset0 is missing: apt-get install -y libharfbuzz-subset0")
-        cmd = ("apt-get install -y -q libharfbuzz-subset0 >/dev/null || "
-               "(apt-get update -q >/dev/null && apt-get install -y -q libharfbuzz-subset0)")
-        subprocess.run(["sh", "-c", cmd], check=False)
-    if ctypes.util.find_library("harfbuzz-subset") is None:
-        log("WARNING: no libharfbuzz-subset0: PDFs subset fonts with fontTools (slower)")
-
-
 def ensure_gunicorn() -> bool:
     """gunicorn from the pyproject's `bench` extra, installed into the venv when missing."""
     if importlib.util.find_spec("gunicorn"):
@@ -447,10 +430,11 @@ def run_server(kind: str, url: str, targets: dict, pages: list[Page], small: dic
         "overhead_ratio": overhead,
         "reference": {**summary(ref_runs), "queries": ref_probe["queries"]},
         "bare_reference": {**summary(bare_runs), "path": bare.PATH, "rss_mb_per_worker": bare_rss["peak"],
-                           "rss_mb_after_run": bare_rss["now"]},
+                           "rss_mb_after_run": bare_rss["now"], "pss_mb_after_run": bare_rss["pss"]},
         "pages": rows,
         "heavy_document": heavy,
         "rss_mb_after_run": rss["now"],
+        "pss_mb_after_run": rss["pss"],
         "rss_mb_per_worker": max(peak, rss["peak"]),
         "workers": rss["workers"],
         "restarts": srv.restarts,
@@ -659,7 +643,6 @@ def run(scale: float, seconds: float, servers: list[str], databases: list[tuple[
     run when `scale` > 1. Returns results.json's content for what was measured."""
     started = time.perf_counter()
     ensure_wrk()
-    ensure_harfbuzz_subset()
     notes: list[str] = []
     if "gunicorn" in servers and (sys.platform != "linux" or not ensure_gunicorn()):
         servers = [s for s in servers if s != "gunicorn"]

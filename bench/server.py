@@ -107,9 +107,11 @@ class Server:
         return [int(p) for p in path.read_text().split()] if path.exists() else []
 
     def rss_mb(self) -> dict:
-        """Peak (VmHWM) and current (VmRSS) resident memory of the largest worker, in MB."""
-        peak = now = 0.0
+        """Peak (VmHWM) and current (VmRSS) resident memory of the largest worker, in MB; and its PSS now (pages
+        shared with gunicorn's master and the other workers counted in part: what each worker costs)."""
+        peak = now = pss = 0.0
         for pid in self.worker_pids():
+            pss = max(pss, pss_mb(pid))
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
@@ -118,4 +120,14 @@ class Server:
             peak = max(peak, int(fields["VmHWM"].split()[0]) / 1024)
             now = max(now, int(fields["VmRSS"].split()[0]) / 1024)
         peak = max(peak, self._peak_before)
-        return {"peak": round(peak, 1), "now": round(now, 1), "workers": len(self.worker_pids())}
+        return {"peak": round(peak, 1), "now": round(now, 1), "pss": round(pss, 1), "workers": len(self.worker_pids())}
+
+
+def pss_mb(pid: int) -> float:
+    """A process's proportional set size in MB (Linux; 0 elsewhere)."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    fields = dict(line.split(":", 1) for line in text.splitlines()[1:] if ":" in line)
+    return int(fields["Pss"].split()[0]) / 1024

@@ -18,16 +18,7 @@ os.environ["RATELIMIT_ENABLED"] = "0"
 from .generate import build, sqlite_path  # noqa: E402
 from .pages import PAGES  # noqa: E402
 from .runner import REFERENCE, login_all, wrk_bare, wrk_page  # noqa: E402
-from .server import Server  # noqa: E402
-
-
-def pss_mb(pid: int) -> float:
-    try:
-        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0.0
-    fields = dict(line.split(":", 1) for line in text.splitlines()[1:] if ":" in line)
-    return int(fields["Pss"].split()[0]) / 1024
+from .server import Server, pss_mb  # noqa: E402
 
 
 def main() -> None:

@@ -4,15 +4,21 @@ options — comes as JSON on stdin, the PDF goes to stdout, a Typst error to std
 Typst keeps what it computed for its last ten compilations in the process (its memoisation cache: the wheel
 evicts only what ten compilations did not use). For a paper of a few pages that is a few MB; for the year's
 visits register it is hundreds of MB per compilation, which a server process would keep. Here it goes back to the
-system when this process ends. Run as a script (not `-m mo_app...`): it imports nothing of the app."""
+system when this process ends. Run as a script (not `-m mo_app...`): it imports nothing of the app.
+
+It runs at a lower priority (nice 10) than the server: a year's paper takes a core for a second or more, and a
+page someone is waiting for comes first."""
 
 import json
+import os
 import sys
 
 import typst
 
 
 def main() -> int:
+    if hasattr(os, "nice"):  # not on Windows
+        os.nice(10)
     job = json.load(sys.stdin.buffer)
     try:
         pdf = typst.compile(job["path"], sys_inputs=job["inputs"], **job["options"])
