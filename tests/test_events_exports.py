@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from mo_app.dates import PlanDate
 from mo_app.extensions import db
-from mo_app.models import AppSettings, User
+from mo_app.models import AppSettings, Registration, User
 
 from .events_helpers import coming_event, future_day
 from .security_helpers import pdf_text
@@ -52,6 +52,20 @@ def test_xlsx_opens_with_header_and_widths(client, f, login_as):
     assert values[0] == ("№", "ФИО", "ОУ", "Статус", "Отметка")
     assert [v[1] for v in values[1:]] == ["Александрова Е.С.", "Жукова С.А.", "Голубева Е.Ю."]
     assert ws.column_dimensions["B"].width >= 30
+
+
+def test_the_kept_participants_workbook_follows_a_change(client, f, login_as):
+    """The workbook is kept until the data changes: the same bytes twice, then the new status at once."""
+    ev = _event_with_people(f)
+    login_as(f.methodologist())
+    url = f"/events/{ev.id}/participants.xlsx"
+    first = client.get(url).data
+    assert client.get(url).data == first
+    waiting = db.session.scalar(db.select(Registration).where(Registration.status == "waiting"))
+    waiting.status = "registered"
+    db.session.commit()
+    values = list(load_workbook(io.BytesIO(client.get(url).data)).active.values)
+    assert ("Голубева Е.Ю.", "Записан(а)") in [(v[1], v[3]) for v in values[1:]]
 
 
 def test_sign_in_sheet_pdf(client, f, login_as):

@@ -12,7 +12,7 @@ from ..cache import cached, current_stamp
 from ..dates import month_name, next_month_start, school_year_start
 from ..documents import render_document
 from ..documents.papers import sign_in_sheet_data
-from ..exports import csv_response, xlsx_response
+from ..exports import csv_response, xlsx_bytes, xlsx_download
 from ..models import ConsultationRequest, Event, Registration, SchoolYear
 from ..models.events import CONSULTATION_STATUSES, EVENT_KINDS, REG_CANCELLED, REG_REGISTERED, REG_WAITING
 from ..paging import page_of
@@ -622,10 +622,12 @@ def participants_csv(event_id: int):
 @bp.route("/events/<int:event_id>/participants.xlsx")
 @methodologist_required
 def participants_xlsx(event_id: int):
-    """Participants as an XLSX workbook."""
+    """Participants as an XLSX workbook, kept per data stamp (like the sign-in sheet)."""
+    stamp = current_stamp()
     event = get_event_or_404(event_id)
-    return xlsx_response(f"участники-{event.id}.xlsx", [("Участники", EXPORT_HEADER, _export_rows(event))],
-                         widths={1: 5, 2: 36, 3: 24, 4: 20, 5: 22})
+    data = cached(stamp, ("events.participants.xlsx", event.id), lambda: xlsx_bytes(
+        [("Участники", EXPORT_HEADER, _export_rows(event))], widths={1: 5, 2: 36, 3: 24, 4: 20, 5: 22}))
+    return xlsx_download(data, f"участники-{event.id}.xlsx")
 
 
 def sheet_people(event: Event) -> list[Registration]:
