@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import joinedload
 
 from ..certificates.queries import is_due
-from ..dates import today
+from ..dates import YEAR, today
 from ..extensions import db
 from ..materials.queries import took_place
 from ..models import Event, EventFeedback, Registration, SchoolYear, User
@@ -74,16 +74,20 @@ def asked_on_home(user: User) -> list[Event]:
     if user.is_methodologist:
         return []
     now = today()
+    since = now - timedelta(days=ASK_DAYS)
+    # only events whose last day may still be in the window: a dated end (or start) at most a month before it
+    # (a month-dated one ends with its month), or a whole-year course; the exact rule below
+    may_end_since = db.or_(db.func.coalesce(Event.date_end, Event.date_start) >= since - timedelta(days=31),
+                           Event.date_kind == YEAR)
     rows = db.session.scalars(
         db.select(Event).join(Registration, Registration.event_id == Event.id)
         .outerjoin(EventFeedback, db.and_(EventFeedback.event_id == Event.id, EventFeedback.user_id == user.id))
         .where(Registration.user_id == user.id, Registration.status == REG_REGISTERED,
                Registration.attendance == "present", Event.status != "cancelled", EventFeedback.id.is_(None),
                Event.date_start.is_not(None), Event.date_start <= now,
-               Event.date_start >= now - timedelta(days=400))
+               Event.date_start >= now - timedelta(days=400), may_end_since)
         .order_by(Event.date_start.desc(), Event.id)
     ).all()
-    since = now - timedelta(days=ASK_DAYS)
     return [e for e in rows if took_place(e) and (e.plan_date.last_day or now) >= since]
 
 
