@@ -131,6 +131,8 @@ def test_register_pdf_and_xlsx(client, f, login_as):
     assert rows[0] == ("№", "Дата", "Школа", "Цель посещения", "Статус", "Справка", "Рекомендаций")
     assert len(rows) == 3 and rows[1][2] == "ГБОУ №79" and rows[1][5] == "завершена" and rows[1][6] == 3
     assert rows[2][4] == "Отменено (Карантин)"
+    # a bold header that stays on screen, long text wrapped in its column
+    assert ws.freeze_panes == "A2" and ws["A1"].font.b and ws["D2"].alignment.wrap_text
     # Without a period: the selected school year.
     assert client.get("/visits/register.xlsx").status_code == 200
 
