@@ -37,7 +37,7 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]], 
     """An XLSX workbook: one sheet per (title, header, rows), bold header, sensible column widths, text wrapped.
 
     Written in openpyxl's write-only mode: rows go straight to the file instead of a tree of cell objects
-    (the year's visits register: ~4× quicker and a fraction of the memory)."""
+    (6,000 rows × 10 columns: ~1.6× quicker, and no cell objects held in memory)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
