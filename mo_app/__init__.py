@@ -123,6 +123,8 @@ def _keep_private(app: Flask) -> None:
     from then on — by our code, SQLite (the -wal and -shm files take the database's mode), pg_dump, tarfile — is
     0600, folders 0700. This tightens what an earlier version created more open (0644 databases, 0755 folders)."""
     folders = [app.instance_path, app.config["UPLOAD_FOLDER"], app.config["BACKUP_DIR"]]
+    if app.config.get("DOCUMENT_CACHE_DIR"):
+        folders.append(app.config["DOCUMENT_CACHE_DIR"])
     files = [Path(app.instance_path) / "secret_key"]
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":

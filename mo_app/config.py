@@ -62,6 +62,9 @@ class Config:
         self.UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
         self.BACKUP_DIR = os.environ.get("BACKUP_DIR", str(INSTANCE / "backups"))
+        #: finished documents kept per data stamp for every process (mo_app/documents/kept.py); a cache
+        self.DOCUMENT_CACHE_DIR = os.environ.get("DOCUMENT_CACHE_DIR", str(INSTANCE / "cache" / "documents"))
+        self.DOCUMENT_CACHE_BYTES = int(os.environ.get("DOCUMENT_CACHE_BYTES", 512 * 1024 * 1024))
         self.BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))  #: newest archives kept in BACKUP_DIR; 0: all
         self.BACKUP_HOUR = _hour(os.environ.get("BACKUP_HOUR", "3"))  #: the nightly backup, Moscow time
         self.WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "5"))  #: longest sleep of the worker

@@ -22,7 +22,9 @@ import sys
 
 from . import create_app
 
-M_ARENA_MAX = -8  # glibc's mallopt() parameter
+M_ARENA_MAX = -8  # glibc's mallopt() parameters
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 256 * 1024  #: bytes from which an allocation gets pages of its own, given back when freed
 PR_SET_PDEATHSIG = 1  # Linux prctl(): a signal the kernel sends this process when its parent ends
 GRACEFUL_TIMEOUT = 10  #: seconds a worker gets to finish its requests on SIGTERM (mo_app.run waits 15)
 REQUEST_TIMEOUT = 120  #: a worker silent this long is restarted (gthread: its main loop, not one request)
@@ -48,20 +50,30 @@ def workers() -> int:
     return max(1, int(os.environ.get("WORKERS") or cores()))
 
 
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Cap glibc's malloc arenas before the server starts its threads (unless MALLOC_ARENA_MAX says otherwise).
+def tune_malloc(arenas: int = 2) -> None:
+    """Cap glibc's malloc arenas and fix its mmap threshold before the server starts its threads (unless
+    MALLOC_ARENA_MAX or MALLOC_MMAP_THRESHOLD_ say otherwise).
 
     glibc gives threads that allocate at the same time arenas of their own (up to 8 per core), and memory
     freed in one stays with it: under load, 8 threads kept ~10 MB more with 16 arenas than with 2. The threads take
-    turns on the GIL anyway, so fewer arenas cost no speed."""
+    turns on the GIL anyway, so fewer arenas cost no speed.
+
+    A block of MMAP_THRESHOLD or more gets pages of its own, returned to the system when it is freed. glibc
+    raises that threshold by itself after the first large block is freed (up to 32 MB), and from then on a
+    download's bytes (a 4 MB results PDF read from the document store) come from the heap, which keeps the
+    pages: a worker grew ~12 MB after a few large downloads and kept it. Fixing the threshold stops that."""
     name = ctypes.util.find_library("c")
     mallopt = getattr(ctypes.CDLL(name), "mallopt", None) if name else None
-    if mallopt is not None and "MALLOC_ARENA_MAX" not in os.environ:
+    if mallopt is None:
+        return
+    if "MALLOC_ARENA_MAX" not in os.environ:
         mallopt(M_ARENA_MAX, arenas)
+    if "MALLOC_MMAP_THRESHOLD_" not in os.environ:
+        mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 def prepare_process() -> None:
-    """What a server process does once, after building the app and before serving: cap malloc's arenas, load
+    """What a server process does once, after building the app and before serving: tune malloc, load
     python-docx, and freeze what is loaded so the garbage collector stops walking it.
 
     python-docx would load with the first DOCX anyway; loading it here makes that first document as quick as
@@ -70,7 +82,7 @@ def prepare_process() -> None:
     workers, forked after it, do not write to those objects' pages when they collect (they stay shared with the
     master). Objects that live for the whole process lose nothing by it. (PDFs are Typst's, in Rust: nothing of
     theirs to load or collect here.)"""
-    limit_malloc_arenas()
+    tune_malloc()
     import docx  # noqa: F401
 
     gc.collect()

@@ -57,6 +57,7 @@ def make_app(tmp_path, **overrides):
         "SQLALCHEMY_DATABASE_URI": url,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "BACKUP_DIR": str(tmp_path / "backups"),
+        "DOCUMENT_CACHE_DIR": str(tmp_path / "documents"),
         "SERVER_NAME": None,
     }
     config.update(overrides)

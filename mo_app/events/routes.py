@@ -11,6 +11,7 @@ from flask_login import current_user
 from ..cache import cached, current_stamp
 from ..dates import month_name, next_month_start, school_year_start
 from ..documents import render_document
+from ..documents.kept import kept_document
 from ..documents.papers import sign_in_sheet_data
 from ..exports import csv_response, xlsx_bytes, xlsx_download
 from ..models import ConsultationRequest, Event, Registration, SchoolYear
@@ -625,7 +626,7 @@ def participants_xlsx(event_id: int):
     """Participants as an XLSX workbook, kept per data stamp (like the sign-in sheet)."""
     stamp = current_stamp()
     event = get_event_or_404(event_id)
-    data = cached(stamp, ("events.participants.xlsx", event.id), lambda: xlsx_bytes(
+    data = kept_document(stamp, ("events.participants.xlsx", event.id), lambda: xlsx_bytes(
         [("Участники", EXPORT_HEADER, _export_rows(event))], widths={1: 5, 2: 36, 3: 24, 4: 20, 5: 22}))
     return xlsx_download(data, f"участники-{event.id}.xlsx")
 
@@ -642,7 +643,7 @@ def sign_in_sheet_pdf(event_id: int):
     data stamp."""
     stamp = current_stamp()
     event = get_event_or_404(event_id)
-    data = cached(stamp, ("events.sign_in_sheet.pdf", event.id), lambda: render_document(
+    data = kept_document(stamp, ("events.sign_in_sheet.pdf", event.id), lambda: render_document(
         "sign_in_sheet", lambda: sign_in_sheet_data(event, sheet_people(event), blank_rows=5, stamp=stamp)))
     return pdf_response(data, f"лист-регистрации-{event.id}.pdf")
 

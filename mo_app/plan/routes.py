@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from ..cache import cached, use_stamp
+from ..cache import use_stamp
 from ..documents import render_document
+from ..documents.kept import kept_document
 from ..documents.papers import plan_data
 from ..extensions import db
 from ..models import Goal, SchoolYear, VisitPurpose
@@ -54,7 +55,7 @@ def show():
 def pdf():
     """The plan as a PDF (A4 landscape), kept per data stamp."""
     _, year, stamp = _plan_view()
-    data = cached(stamp, ("plan.pdf", year.id, current_user.role),
+    data = kept_document(stamp, ("plan.pdf", year.id, current_user.role),
                   lambda: render_document("plan", lambda: plan_data(build_plan(year), stamp)))
     return pdf_response(data, f"План МО {year.title}.pdf")
 
@@ -68,7 +69,7 @@ def docx():
         with document_slot():  # one document at a time per process (mo_app/printing.py)
             return plan_docx(build_plan(year), letterhead(stamp))
 
-    data = cached(stamp, ("plan.docx", year.id, current_user.role), build)
+    data = kept_document(stamp, ("plan.docx", year.id, current_user.role), build)
     return send_download(data, f"План МО {year.title}.docx",
                          "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 

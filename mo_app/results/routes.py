@@ -13,6 +13,7 @@ from flask_login import current_user
 from ..cache import cached, use_stamp
 from ..dates import today
 from ..documents import render_document
+from ..documents.kept import kept_document
 from ..documents.papers import results_data
 from ..exports import xlsx_bytes, xlsx_download
 from ..models import SchoolYear
@@ -90,7 +91,7 @@ def pdf():
         ctx = _results_context(year, stamp)
         return render_document("results", results_data(year, ctx["res"], ctx["charts"], stamp))
 
-    data = cached(stamp, ("results.pdf", year.id, _viewer(), today().isoformat()), build)
+    data = kept_document(stamp, ("results.pdf", year.id, _viewer(), today().isoformat()), build)
     return pdf_response(data, f"Итоги года {year.title}.pdf")
 
 
@@ -99,7 +100,7 @@ def pdf():
 def xlsx():
     """Year results as a workbook, one sheet per table, kept per data stamp, day and viewer."""
     year, stamp = _year_and_stamp()
-    data = cached(stamp, ("results.xlsx", year.id, _viewer(), today().isoformat()),
+    data = kept_document(stamp, ("results.xlsx", year.id, _viewer(), today().isoformat()),
                   lambda: _results_workbook(_results_context(year, stamp)["res"]))
     return xlsx_download(data, f"Итоги года {year.title}.xlsx")
 

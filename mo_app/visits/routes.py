@@ -11,9 +11,10 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import dates
-from ..cache import cached, current_stamp, use_stamp
+from ..cache import current_stamp, use_stamp
 from ..dates import short_date
 from ..documents import render_document, render_pdf, rendering
+from ..documents.kept import kept_document
 from ..documents.papers import register_data, spravka_data
 from ..errors import error_response
 from ..exports import xlsx_bytes, xlsx_download
@@ -435,7 +436,7 @@ def reports_pdf():
     reports = queries.reports_in_period(start, end, school_id)
     if not reports:
         return error_response(404, "За этот период завершённых справок нет.")
-    data = cached(stamp, ("visits.reports.pdf", start, end, school_id), lambda: render_document(
+    data = kept_document(stamp, ("visits.reports.pdf", start, end, school_id), lambda: render_document(
         "spravka", lambda: spravka_data(services.period_papers(reports), stamp=stamp)))
     return pdf_response(data, "Справки по итогам посещений.pdf")
 
@@ -481,7 +482,7 @@ def register_pdf():
             rows = _register_table(queries.register_rows(start, end))
             return render_pdf("register", register_data(REGISTER_HEADER, rows, start, end, stamp))
 
-    return pdf_response(cached(stamp, ("visits.register.pdf", start, end), build), "Журнал посещений.pdf")
+    return pdf_response(kept_document(stamp, ("visits.register.pdf", start, end), build), "Журнал посещений.pdf")
 
 
 @bp.route("/visits/register.xlsx")
@@ -495,7 +496,7 @@ def register_xlsx():
         rows = _register_table(queries.register_rows(start, end))
         return xlsx_bytes([("Журнал посещений", REGISTER_HEADER, rows)])
 
-    return xlsx_download(cached(stamp, ("visits.register.xlsx", start, end), build), "Журнал посещений.xlsx")
+    return xlsx_download(kept_document(stamp, ("visits.register.xlsx", start, end), build), "Журнал посещений.xlsx")
 
 
 # --- recommendations ----------------------------------------------------------------------------

@@ -1,0 +1,135 @@
+"""Finished documents are kept as files per data stamp (mo_app/documents/kept.py): rendered once per change for
+every server process, read from the file, never held in a worker's memory, swept when their stamp is dead."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import date
+
+import pytest
+
+from mo_app.auth.sessions import open_session
+from mo_app.cache import current_stamp, fragments
+from mo_app.documents import kept
+from mo_app.extensions import db
+
+from .conftest import make_app
+from .security_helpers import pdf_text
+from .visits_helpers import count_queries
+
+
+@pytest.fixture
+def plan(app, f, login_as):
+    boss = f.methodologist()
+    year = f.year(2026)
+    goal = f.goal(year, title="Повышение профессиональной компетентности")
+    event = f.event(year, kind="seminar", title="Библиотека как центр чтения", when=date(2026, 12, 17),
+                    goal_id=goal.id)
+    login_as(boss)
+    return {"boss": boss, "event": event}
+
+
+def _other_worker(tmp_path, user):
+    """A second app on the same database and instance (as a second gunicorn worker), logged in as `user`."""
+    other = make_app(tmp_path)
+    client = other.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = open_session(user)
+        sess["_fresh"] = True
+    return other, client
+
+
+def _kept_files(app) -> list:
+    root = kept.store_dir()
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+@pytest.mark.parametrize("url", ["/plan.pdf", "/plan.docx", "/results.pdf", "/results.xlsx"])
+def test_a_document_rendered_by_one_worker_is_served_by_the_other_without_reading_the_data(
+        plan, app, client, tmp_path, url):
+    first = client.get(url)
+    assert first.status_code == 200
+    other, other_client = _other_worker(tmp_path, plan["boss"])
+    with other.app_context(), count_queries() as seen:
+        again = other_client.get(url)
+    assert again.status_code == 200 and again.data == first.data
+    assert not any("FROM event" in s for s in seen), seen  # no data read: the first worker's file was sent
+    assert again.headers["Content-Length"] == str(len(first.data))
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_change_through_one_worker_renews_the_document_for_both(plan, app, client, tmp_path):
+    assert "Библиотека как центр чтения" in pdf_text(client.get("/plan.pdf").data)
+    other, other_client = _other_worker(tmp_path, plan["boss"])
+    assert "Библиотека как центр чтения" in pdf_text(other_client.get("/plan.pdf").data)
+    plan["event"].title = "Семинар, переименованный в первом процессе"
+    db.session.commit()
+    assert "Семинар, переименованный в первом процессе" in pdf_text(other_client.get("/plan.pdf").data)
+    assert "Семинар, переименованный в первом процессе" in pdf_text(client.get("/plan.pdf").data)
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_worker_keeps_no_document_bytes_in_memory(plan, app, client):
+    for url in ("/plan.pdf", "/plan.docx", "/results.pdf", "/results.xlsx"):
+        assert client.get(url).status_code == 200
+    held = [value for value, _ in fragments()._items.values() if isinstance(value, bytes)]
+    assert held == []
+    files = _kept_files(app)
+    assert len(files) == 4 and all(p.stat().st_size > 1000 for p in files)
+    assert {p.read_bytes()[:4] for p in files} == {b"%PDF", b"PK\x03\x04"}
+
+
+def test_dead_stamps_are_swept_when_a_new_one_keeps_its_first_document(plan, app, client):
+    client.get("/plan.pdf")
+    (old,) = {p.parent for p in _kept_files(app)}
+    plan["event"].title = "Новая тема"
+    db.session.commit()
+    client.get("/plan.pdf")
+    assert old.exists()  # a request that read the old stamp a moment ago may still be writing there
+    long_ago = time.time() - kept.STALE_SECONDS - 60
+    os.utime(old, (long_ago, long_ago))
+    plan["event"].title = "Ещё одна тема"
+    db.session.commit()
+    client.get("/plan.pdf")
+    folders = {p.parent for p in _kept_files(app)}
+    assert not old.exists() and len(folders) == 2  # the dead one went; the last minutes' ones stay
+    assert "Ещё одна тема" in pdf_text(client.get("/plan.pdf").data)
+
+
+def test_the_store_stays_within_its_budget(plan, app, client):
+    size = len(client.get("/plan.pdf").data)
+    app.config["DOCUMENT_CACHE_BYTES"] = int(size * 2.5)
+    for n in range(4):
+        plan["event"].title = f"Тема {n}"
+        db.session.commit()
+        client.get("/plan.pdf")
+    assert sum(p.stat().st_size for p in _kept_files(app)) <= size * 2.5
+    assert "Тема 3" in pdf_text(client.get("/plan.pdf").data)
+
+
+def test_a_document_larger_than_the_budget_is_served_and_not_kept(plan, app, client):
+    app.config["DOCUMENT_CACHE_BYTES"] = 1000
+    data = client.get("/plan.pdf").data
+    assert "Библиотека как центр чтения" in pdf_text(data) and _kept_files(app) == []
+
+
+def test_an_uncommitted_change_is_neither_served_from_nor_kept_in_the_store(plan, app):
+    from flask_login import login_user
+
+    stamp = current_stamp()
+    with app.test_request_context("/plan.pdf"):
+        login_user(plan["boss"])
+        plan["event"].title = "Не сохранено"
+        db.session.flush()
+        assert kept.kept_document(stamp, ("probe",), lambda: b"%PDF-uncommitted") == b"%PDF-uncommitted"
+        db.session.rollback()
+    assert _kept_files(app) == []
+    with app.test_request_context("/plan.pdf"):
+        assert kept.kept_document(stamp, ("probe",), lambda: b"%PDF-1") == b"%PDF-1"
+        assert kept.kept_document(stamp, ("probe",), lambda: b"%PDF-2") == b"%PDF-1"  # kept
+        assert kept.kept_document(stamp, ("other",), lambda: b"%PDF-3") == b"%PDF-3"  # another key
