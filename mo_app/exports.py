@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from typing import BinaryIO
 
 from flask import Response
 
@@ -77,7 +78,7 @@ def _cell(ws, value, font=None, alignment=None):
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def xlsx_download(data: bytes, filename: str) -> Response:
+def xlsx_download(data: bytes | BinaryIO, filename: str) -> Response:
     """A built workbook as a download."""
     return send_download(data, filename, XLSX_TYPE)
 

@@ -7,8 +7,10 @@ import ctypes
 import ctypes.util
 import gc
 import io
+import os
 import threading
 from contextlib import contextmanager
+from typing import BinaryIO
 
 from flask import Response, send_file
 
@@ -35,14 +37,19 @@ def document_slot():
                 _TRIM(0)
 
 
-def send_download(data: bytes, filename: str, mimetype: str, inline: bool = False) -> Response:
+def send_download(data: bytes | BinaryIO, filename: str, mimetype: str, inline: bool = False) -> Response:
     """Every download: werkzeug's send_file writes Content-Disposition (RFC 6266: quoted ASCII name plus
-    filename*=UTF-8 for Cyrillic), the length and range support; no-store comes from security.py."""
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=not inline, download_name=filename)
+    filename*=UTF-8 for Cyrillic), the length and range support; no-store comes from security.py. `data` is the
+    bytes, or an open file (a kept document, mo_app/documents/kept.py), sent from the file and closed after."""
+    if isinstance(data, bytes | bytearray):
+        response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=not inline, download_name=filename)
+    else:
+        response = send_file(data, mimetype=mimetype, as_attachment=not inline, download_name=filename)
+        response.content_length = os.fstat(data.fileno()).st_size
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
-def pdf_response(data: bytes, filename: str) -> Response:
+def pdf_response(data: bytes | BinaryIO, filename: str) -> Response:
     """A PDF (made by mo_app.documents, or kept as issued) shown inline by the browser."""
     return send_download(data, filename, "application/pdf", inline=True)

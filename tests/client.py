@@ -40,4 +40,6 @@ class CSRFClient(FlaskClient):
             from mo_app.extensions import db
 
             db.session.commit()
+        # read whole and closed, as a WSGI server does (a download sent from a file closes the file)
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)

@@ -16,7 +16,7 @@ from mo_app.extensions import db
 
 from .conftest import make_app
 from .security_helpers import pdf_text
-from .visits_helpers import count_queries
+from .visits_helpers import count_queries, visit_with_report
 
 
 @pytest.fixture
@@ -118,6 +118,14 @@ def test_a_document_larger_than_the_budget_is_served_and_not_kept(plan, app, cli
     assert "Библиотека как центр чтения" in pdf_text(data) and _kept_files(app) == []
 
 
+def _bytes(kept_or_new) -> bytes:
+    """What kept_document answered: new bytes, or the kept file's (read and closed)."""
+    if isinstance(kept_or_new, bytes):
+        return kept_or_new
+    with kept_or_new:
+        return kept_or_new.read()
+
+
 def test_an_uncommitted_change_is_neither_served_from_nor_kept_in_the_store(plan, app):
     from flask_login import login_user
 
@@ -130,6 +138,20 @@ def test_an_uncommitted_change_is_neither_served_from_nor_kept_in_the_store(plan
         db.session.rollback()
     assert _kept_files(app) == []
     with app.test_request_context("/plan.pdf"):
-        assert kept.kept_document(stamp, ("probe",), lambda: b"%PDF-1") == b"%PDF-1"
-        assert kept.kept_document(stamp, ("probe",), lambda: b"%PDF-2") == b"%PDF-1"  # kept
-        assert kept.kept_document(stamp, ("other",), lambda: b"%PDF-3") == b"%PDF-3"  # another key
+        assert _bytes(kept.kept_document(stamp, ("probe",), lambda: b"%PDF-1")) == b"%PDF-1"
+        assert _bytes(kept.kept_document(stamp, ("probe",), lambda: b"%PDF-2")) == b"%PDF-1"  # kept
+        assert _bytes(kept.kept_document(stamp, ("other",), lambda: b"%PDF-3")) == b"%PDF-3"  # another key
+
+
+def test_a_draft_reports_paper_is_kept_until_the_report_changes(plan, app, client, f):
+    school = f.school("79", name="ГБОУ средняя школа №79")
+    visit = visit_with_report(f, school, final=False, by=plan["boss"], conclusion="Работа ведётся планомерно.")
+    url = f"/visits/{visit.id}/report.pdf"
+    first = client.get(url)
+    assert first.status_code == 200 and "Работа ведётся планомерно." in pdf_text(first.data)
+    assert len(_kept_files(app)) == 1
+    assert client.get(url).data == first.data  # sent from the kept file
+    visit.report.conclusion = "Вывод исправлен после обсуждения."
+    db.session.commit()
+    text = pdf_text(client.get(url).data)
+    assert "Вывод исправлен после обсуждения." in text and "Работа ведётся планомерно." not in text

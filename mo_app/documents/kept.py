@@ -23,6 +23,7 @@ import shutil
 import time
 from collections.abc import Callable, Hashable
 from pathlib import Path
+from typing import BinaryIO
 
 from flask import current_app
 
@@ -45,8 +46,9 @@ def _name(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def kept_document(stamp: str | None, key: Hashable, build: Callable[[], bytes]) -> bytes:
-    """The document `build()` makes, kept under (stamp, key): the kept copy's bytes, or the new ones.
+def kept_document(stamp: str | None, key: Hashable, build: Callable[[], bytes]) -> bytes | BinaryIO:
+    """The document `build()` makes, kept under (stamp, key): the kept copy as an open file (send_download sends
+    it, with the server's sendfile where it has one, and closes it), or the new bytes.
 
     `stamp` must have been read before `build` reads any data; `key` names everything the document shows beyond
     the data (year, viewer, day...) with plain values whose repr is the same in every process. Without a stamp,
@@ -57,7 +59,7 @@ def kept_document(stamp: str | None, key: Hashable, build: Callable[[], bytes]) 
     folder = root / _name(stamp)
     path = folder / _name(repr(key))
     try:
-        return path.read_bytes()  # read for this request only: no worker holds it afterwards
+        return open(path, "rb")  # noqa: SIM115 - closed with the response; open, it outlives a sweep
     except FileNotFoundError:
         pass
     except OSError as exc:

@@ -401,13 +401,15 @@ def _report_name(visit: Visit, number: int | None = None) -> str:
 @bp.route("/visits/<int:visit_id>/report.pdf")
 @any_role
 def report_pdf(visit_id: int):
-    """The report as a PDF: a final one exactly as issued (its stored bytes), a draft made afresh (as is a report
-    final since before papers were kept)."""
+    """The report as a PDF: a final one exactly as issued (its stored bytes); a draft (or a report final since
+    before papers were kept) made from its data, kept per data stamp (every edit renews the stamp)."""
+    stamp = current_stamp()
     report = queries.get_report_or_404(visit_id, current_user, full=True)
     version = queries.current_version(report)
     if version is not None:
         return pdf_response(version.pdf, _report_name(report.visit))
-    data = render_document("spravka", lambda: spravka_data([services.report_doc(report)]))
+    data = kept_document(stamp, ("visits.report.pdf", report.id), lambda: render_document(
+        "spravka", lambda: spravka_data([services.report_doc(report)], stamp=stamp)))
     return pdf_response(data, _report_name(report.visit))
 
 
