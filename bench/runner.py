@@ -282,9 +282,9 @@ def heavy_document_case(srv: Server, pages: list[Page], targets: dict, sessions:
     if not docs or events is None:
         return None
 
-    def weight(p: Page) -> float:
+    def weight(p: Page) -> float:  # what it costs to make: afresh (after a change), not as kept
         t = timing[p.name]
-        return float("inf") if t.get("timed_out_s") else t["ms"]
+        return float("inf") if t.get("timed_out_s") else max(t["ms"], t.get("cold_ms") or 0)
 
     heaviest = max(docs, key=weight)
     doc_path = heaviest.paths(targets)[0]
