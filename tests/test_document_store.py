@@ -155,3 +155,33 @@ def test_a_draft_reports_paper_is_kept_until_the_report_changes(plan, app, clien
     db.session.commit()
     text = pdf_text(client.get(url).data)
     assert "Вывод исправлен после обсуждения." in text and "Работа ведётся планомерно." not in text
+
+
+def test_two_processes_writing_one_document_at_once_leave_one_whole_file(plan, app):
+    """Two workers render the same document at the same moment: each sends its own, one whole file stays, no
+    temporary file is left behind."""
+    import threading
+
+    stamp = current_stamp()
+    db.session.commit()
+    barrier = threading.Barrier(2)
+    got = []
+
+    def worker(n):
+        with app.test_request_context("/plan.pdf"):
+            def build():
+                barrier.wait(timeout=10)  # both have missed; both write
+                return b"%PDF-" + bytes([48 + n]) * 200_000
+            got.append(_bytes(kept.kept_document(stamp, ("race",), build)))
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(got) == [b"%PDF-" + b"1" * 200_000, b"%PDF-" + b"2" * 200_000]
+    (path,) = _kept_files(app)
+    assert path.read_bytes() in got and not path.name.startswith(".")
+    with app.test_request_context("/plan.pdf"):
+        assert _bytes(kept.kept_document(stamp, ("race",), lambda: b"%PDF-new")) == path.read_bytes()
