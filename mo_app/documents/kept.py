@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 from flask import current_app
 
-from ..cache import has_pending_changes
+from ..cache import has_pending_changes, viewer_key
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +51,15 @@ def kept_document(stamp: str | None, key: Hashable, build: Callable[[], bytes]) 
     it, with the server's sendfile where it has one, and closes it), or the new bytes.
 
     `stamp` must have been read before `build` reads any data; `key` names everything the document shows beyond
-    the data (year, viewer, day...) with plain values whose repr is the same in every process. Without a stamp,
-    with caching off (FRAGMENT_CACHE False) or with uncommitted changes, `build()` is called and nothing kept."""
+    the data (year, period, day, a librarian's own figures...) with plain values whose repr is the same in every
+    process; the viewer's role and school and the script root join it by themselves (`viewer_key`, as for the
+    page fragments). Without a stamp, with caching off (FRAGMENT_CACHE False) or with uncommitted changes,
+    `build()` is called and nothing kept."""
     if stamp is None or not current_app.config.get("FRAGMENT_CACHE", True) or has_pending_changes():
         return build()
     root = store_dir()
     folder = root / _name(stamp)
-    path = folder / _name(repr(key))
+    path = folder / _name(repr((key, viewer_key())))
     try:
         return open(path, "rb")  # noqa: SIM115 - closed with the response; open, it outlives a sweep
     except FileNotFoundError:
