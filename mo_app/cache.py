@@ -1,7 +1,8 @@
-"""Rendered fragments of expensive, rarely changing pages (the plan, the year results, the plan's DOCX and
-PDF, the event list, the visits pages' tables), kept in process and invalidated by a data stamp that every
-committed change renews. Templates keep blocks with `{% cache %}` (`cached_html`); HTML with forms is kept with a
-CSRF slot each request fills.
+"""Rendered fragments of expensive, rarely changing pages (the plan, the year results, the event list, the
+visits pages' tables), kept in process and invalidated by a data stamp that every committed change renews.
+Templates keep blocks with `{% cache %}` (`cached_html`); HTML with forms is kept with a CSRF slot each request
+fills. Finished documents (PDF, DOCX, XLSX) follow the same stamp but are kept as files for every process
+(mo_app/documents/kept.py).
 
 The stamp is the one row of `data_version`: a random token that database triggers write again in the same
 transaction as any insert, update or delete of a table a cached page may show (every table but the audit log,
