@@ -222,6 +222,12 @@ def fragments() -> FragmentCache:
     return current_app.extensions["mo_fragments"]
 
 
+def may_keep(stamp: str | None) -> bool:
+    """Whether what this request renders under `stamp` may be kept and served from what was kept: not without a
+    stamp, with caching off (FRAGMENT_CACHE False) or with uncommitted changes in this request's session."""
+    return stamp is not None and bool(current_app.config.get("FRAGMENT_CACHE", True)) and not has_pending_changes()
+
+
 def cached(stamp: str | None, key: Hashable, build: Callable[[], object],
            size: Callable[[object], int] | None = None):
     """`build()`'s value kept under (stamp, key): `stamp` must have been read before `build` reads any data.
@@ -230,7 +236,7 @@ def cached(stamp: str | None, key: Hashable, build: Callable[[], object],
     ORM instance and that nobody changes, with `size(value)` estimating their memory. Without a stamp,
     with caching off (FRAGMENT_CACHE False), or with uncommitted changes in this request's session,
     `build()` is called and nothing is kept."""
-    if stamp is None or not current_app.config.get("FRAGMENT_CACHE", True) or has_pending_changes():
+    if not may_keep(stamp):
         return build()
     cache = fragments()
     value = cache.get(stamp, key)

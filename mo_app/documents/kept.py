@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 from flask import current_app
 
-from ..cache import has_pending_changes, viewer_key
+from ..cache import has_pending_changes, may_keep, viewer_key
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,8 @@ STALE_SECONDS = 600  #: a stamp's folder untouched this long is dead (a newer st
 
 
 def store_dir() -> Path:
-    """Where documents are kept (DOCUMENT_CACHE_DIR, else instance/cache/documents)."""
-    configured = current_app.config.get("DOCUMENT_CACHE_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "cache" / "documents"
+    """Where documents are kept (DOCUMENT_CACHE_DIR: instance/cache/documents unless configured)."""
+    return Path(current_app.config["DOCUMENT_CACHE_DIR"])
 
 
 def _name(text: str) -> str:
@@ -55,7 +54,7 @@ def kept_document(stamp: str | None, key: Hashable, build: Callable[[], bytes]) 
     process; the viewer's role and school and the script root join it by themselves (`viewer_key`, as for the
     page fragments). Without a stamp, with caching off (FRAGMENT_CACHE False) or with uncommitted changes,
     `build()` is called and nothing kept."""
-    if stamp is None or not current_app.config.get("FRAGMENT_CACHE", True) or has_pending_changes():
+    if not may_keep(stamp):
         return build()
     root = store_dir()
     folder = root / _name(stamp)
