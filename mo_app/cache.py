@@ -38,6 +38,7 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from contextlib import contextmanager
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask_login import current_user
@@ -174,6 +175,28 @@ def has_pending_changes(session: Session | None = None) -> bool:
 
 # ---- the fragments -----------------------------------------------------------------------------------------------
 
+class Flights:
+    """One build at a time per key in this process: the threads that want the same thing while it is being built
+    wait for it and then find it kept, instead of building it too (after a change, a busy page's first requests
+    would all build it at once and share the process's one interpreter)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._flights: dict[Hashable, threading.Lock] = {}
+
+    @contextmanager
+    def one(self, key: Hashable):
+        with self._lock:
+            flight = self._flights.setdefault(key, threading.Lock())
+        try:
+            with flight:
+                yield
+        finally:
+            with self._lock:
+                if self._flights.get(key) is flight:
+                    del self._flights[key]
+
+
 class FragmentCache:
     """A bounded LRU of rendered fragments for one stamp; a new stamp empties it (its entries are dead)."""
 
@@ -183,7 +206,8 @@ class FragmentCache:
         self._stamp: str | None = None
         self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
         self._size = 0
-        self.hits = self.misses = 0
+        self._flights = Flights()
+        self.hits = self.misses = self.builds = 0
 
     def get(self, stamp: str, key: Hashable):
         with self._lock:
@@ -209,6 +233,21 @@ class FragmentCache:
             while self._size > self.budget:
                 _, (_, dropped) = self._items.popitem(last=False)
                 self._size -= dropped
+
+    def get_or_build(self, stamp: str, key: Hashable, build: Callable[[], object],
+                     size: Callable[[object], int] | None = None):
+        """The value kept under (stamp, key), else `build()`'s, kept; one build at a time (`Flights`)."""
+        value = self.get(stamp, key)
+        if value is not None:
+            return value
+        with self._flights.one((stamp, key)):
+            value = self.get(stamp, key)  # built by the thread this one waited for
+            if value is None:
+                value = build()
+                self.builds += 1
+                if not has_pending_changes():
+                    self.put(stamp, key, value, None if size is None else size(value))
+        return value
 
     def clear(self) -> None:
         with self._lock:
@@ -238,13 +277,7 @@ def cached(stamp: str | None, key: Hashable, build: Callable[[], object],
     `build()` is called and nothing is kept."""
     if not may_keep(stamp):
         return build()
-    cache = fragments()
-    value = cache.get(stamp, key)
-    if value is None:
-        value = build()
-        if not has_pending_changes():
-            cache.put(stamp, key, value, None if size is None else size(value))
-    return value
+    return fragments().get_or_build(stamp, key, build, size)
 
 
 # ---- caching at the template boundary ------------------------------------------------------------------------------
@@ -320,7 +353,8 @@ class CacheExtension(Extension):
 
 
 def init_app(app: Flask) -> None:
-    """One fragment cache per app (per process) and the `{% cache %}` tag; the stamp listeners are installed on
-    import."""
+    """One fragment cache per app (per process), its documents' flights and the `{% cache %}` tag; the stamp
+    listeners are installed on import."""
     app.extensions["mo_fragments"] = FragmentCache(app.config.get("FRAGMENT_CACHE_BYTES", DEFAULT_BUDGET))
+    app.extensions["mo_document_flights"] = Flights()  # one render of a kept document at a time (documents/kept.py)
     app.jinja_env.add_extension(CacheExtension)

@@ -157,25 +157,26 @@ def test_a_draft_reports_paper_is_kept_until_the_report_changes(plan, app, clien
     assert "Вывод исправлен после обсуждения." in text and "Работа ведётся планомерно." not in text
 
 
-def test_two_processes_writing_one_document_at_once_leave_one_whole_file(plan, app):
+def test_two_processes_writing_one_document_at_once_leave_one_whole_file(plan, app, tmp_path):
     """Two workers render the same document at the same moment: each sends its own, one whole file stays, no
     temporary file is left behind."""
     import threading
 
     stamp = current_stamp()
     db.session.commit()
+    other, _ = _other_worker(tmp_path, plan["boss"])
     barrier = threading.Barrier(2)
     got = []
 
-    def worker(n):
-        with app.test_request_context("/plan.pdf"):
+    def worker(n, worker_app):
+        with worker_app.test_request_context("/plan.pdf"):
             def build():
                 barrier.wait(timeout=10)  # both have missed; both write
                 return b"%PDF-" + bytes([48 + n]) * 200_000
             got.append(_bytes(kept.kept_document(stamp, ("race",), build)))
             db.session.remove()
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in (1, 2)]
+    threads = [threading.Thread(target=worker, args=(1, app)), threading.Thread(target=worker, args=(2, other))]
     for t in threads:
         t.start()
     for t in threads:
@@ -202,3 +203,37 @@ def test_the_viewers_role_and_school_join_every_key_by_themselves(plan, app, f):
             g._login_user = user  # what Flask-Login's current_user answers in this request
             answers.append(_bytes(kept.kept_document(stamp, ("same key",), lambda p=paper: p)))
     assert answers == [b"%PDF-school-1", b"%PDF-school-2", b"%PDF-district", b"%PDF-school-1"]
+
+
+def test_threads_of_one_worker_asking_for_a_missing_document_at_once_render_it_once(plan, app):
+    """After a change, several requests in one worker want the same paper: one renders it, the others wait and get
+    its file (eight loops on the year's results would otherwise render it eight times, or be refused)."""
+    import threading
+
+    stamp = current_stamp()
+    db.session.commit()
+    started, release = threading.Event(), threading.Event()
+    builds, got = [], []
+
+    def build():
+        builds.append(1)
+        started.set()
+        release.wait(timeout=10)  # hold the render until every other thread has asked
+        return b"%PDF-" + b"r" * 100_000
+
+    def worker():
+        with app.test_request_context("/results.pdf"):
+            got.append(_bytes(kept.kept_document(stamp, ("one render",), build)))
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    threads[0].start()
+    assert started.wait(timeout=10)
+    for t in threads[1:]:
+        t.start()
+    time.sleep(0.2)  # the other three are waiting on the render
+    release.set()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(builds) == 1
+    assert got == [b"%PDF-" + b"r" * 100_000] * 4

@@ -59,16 +59,27 @@ def kept_document(stamp: str | None, key: Hashable, build: Callable[[], bytes]) 
     root = store_dir()
     folder = root / _name(stamp)
     path = folder / _name(repr((key, viewer_key())))
+    kept = _open(path)
+    if kept is not None:
+        return kept
+    with current_app.extensions["mo_document_flights"].one(path):  # the others wait for its file
+        kept = _open(path)  # made by the thread this one waited for
+        if kept is not None:
+            return kept
+        data = build()
+        if not has_pending_changes():
+            _store(root, folder, path, data)
+    return data
+
+
+def _open(path: Path) -> BinaryIO | None:
     try:
         return open(path, "rb")  # noqa: SIM115 - closed with the response; open, it outlives a sweep
     except FileNotFoundError:
-        pass
+        return None
     except OSError as exc:
         log.warning("a kept document could not be read (%s): rendering it", exc)
-    data = build()
-    if not has_pending_changes():
-        _store(root, folder, path, data)
-    return data
+        return None
 
 
 def _store(root: Path, folder: Path, path: Path, data: bytes) -> None:

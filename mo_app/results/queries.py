@@ -234,7 +234,7 @@ def _event_outcome(ev: EventRef, now: date) -> tuple[str, bool]:
 
 
 def compute_results(year: SchoolYear, now: date | None = None) -> Results:
-    """All figures of the year, for every school and librarian (9 queries)."""
+    """All figures of the year, for every school and librarian (7 queries)."""
     now = now or today()
     schools = sorted(
         (OrgRef(*row) for row in db.session.execute(
@@ -264,7 +264,11 @@ def compute_results(year: SchoolYear, now: date | None = None) -> Results:
     def tally(*conditions):
         return func.sum(case((and_(*conditions), 1), else_=0))
 
+    # The year's events as `event_id IN (…)`: SQLite then reads the sign-ups event by event through the
+    # (event_id, user_id) index. Filtered by `event.year_id` through the join instead, it walked every year's
+    # sign-ups in user order and looked each event up (112 ms against 20 on the city).
     marked = Registration.status != "cancelled"
+    year_events = db.select(Event.id).where(Event.year_id == year.id)
     for user_id, signups, present, absent, excused, courses in db.session.execute(
         db.select(
             Registration.user_id,
@@ -275,7 +279,7 @@ def compute_results(year: SchoolYear, now: date | None = None) -> Results:
             tally(marked, Registration.attendance == "present", Event.kind == "course"),
         )
         .join(Event, Registration.event_id == Event.id)
-        .where(Event.year_id == year.id)
+        .where(Registration.event_id.in_(year_events))
         .group_by(Registration.user_id)
     ):
         person = people.get(user_id)
@@ -286,18 +290,39 @@ def compute_results(year: SchoolYear, now: date | None = None) -> Results:
             person.excused += excused or 0
             person.courses += courses or 0
 
-    # Held consultations per librarian and accepted best practice per school and author: one query.
+    # Small counts of the year in one query: held consultations per librarian, accepted best practice per school
+    # and author, and recommendations per school (all, done, overdue).
+    zero = literal(0)
     consultations = (
-        db.select(literal("consultation"), ConsultationRequest.user_id, cast(null(), Integer), func.count())
+        db.select(literal("consultation"), ConsultationRequest.user_id, cast(null(), Integer), func.count(), zero,
+                  zero)
         .where(ConsultationRequest.year_id == year.id, ConsultationRequest.status == "held")
         .group_by(ConsultationRequest.user_id)
     )
     practice = (
-        db.select(literal("practice"), BestPractice.author_id, BestPractice.organization_id, func.count())
+        db.select(literal("practice"), BestPractice.author_id, BestPractice.organization_id, func.count(), zero, zero)
         .where(BestPractice.year_id == year.id, BestPractice.status == "accepted")
         .group_by(BestPractice.organization_id, BestPractice.author_id)
     )
-    for what, user_id, org_id, n in db.session.execute(union_all(consultations, practice)).all():
+    recommendations = (
+        db.select(literal("recommendation"), cast(null(), Integer), Recommendation.organization_id, func.count(),
+                  tally(Recommendation.status == "done"),
+                  tally(Recommendation.deadline.is_not(None), Recommendation.deadline < now,
+                        Recommendation.status.in_(OPEN_REC)))
+        .join(VisitReport, Recommendation.report_id == VisitReport.id)
+        .join(Visit, VisitReport.visit_id == Visit.id)
+        .where(Visit.year_id == year.id)
+        .group_by(Recommendation.organization_id)
+    )
+    for what, user_id, org_id, n, done, late in db.session.execute(
+        union_all(consultations, practice, recommendations)
+    ).all():
+        if what == "recommendation":
+            if org_id in rows:
+                rows[org_id].rec_total += n
+                rows[org_id].rec_done += done or 0
+                rows[org_id].rec_overdue += late or 0
+            continue
         if what == "consultation":
             if user_id in people:
                 people[user_id].consultations += n
@@ -333,36 +358,32 @@ def compute_results(year: SchoolYear, now: date | None = None) -> Results:
         if status in HELD_VISIT:
             rows[org_id].visits_held += 1
 
-    overdue = case(
-        ((Recommendation.deadline.is_not(None)) & (Recommendation.deadline < now) & Recommendation.status.in_(OPEN_REC),
-         1),
-        else_=0,
+    # the year's events, each with its attendance marks (summed by month for the chart below)
+    attendance = (
+        db.select(Registration.event_id,
+                  tally(marked, Registration.attendance == "present").label("present"),
+                  tally(marked, Registration.attendance == "absent").label("absent"),
+                  tally(marked, Registration.attendance == "excused").label("excused"))
+        .where(Registration.event_id.in_(year_events))
+        .group_by(Registration.event_id)
+        .subquery()
     )
-    for org_id, status, late, n in db.session.execute(
-        db.select(Recommendation.organization_id, Recommendation.status, overdue, func.count())
-        .join(VisitReport, Recommendation.report_id == VisitReport.id)
-        .join(Visit, VisitReport.visit_id == Visit.id)
-        .where(Visit.year_id == year.id)
-        .group_by(Recommendation.organization_id, Recommendation.status, overdue)
-    ).all():
-        if org_id not in rows:
-            continue
-        rows[org_id].rec_total += n
-        if status == "done":
-            rows[org_id].rec_done += n
-        if late:
-            rows[org_id].rec_overdue += n
-
     event_rows = []
+    by_month: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in db.session.execute(
-        db.select(*EventRef.COLUMNS)
+        db.select(*EventRef.COLUMNS, attendance.c.present, attendance.c.absent, attendance.c.excused)
+        .outerjoin(attendance, attendance.c.event_id == Event.id)
         .where(Event.year_id == year.id).order_by(Event.date_start.is_(None), Event.date_start, Event.id)
     ):
-        ev = EventRef(row)
+        ev = EventRef(row[:len(EventRef.COLUMNS)])
         if ev.status != "cancelled" and ev.venue_id in rows:
             rows[ev.venue_id].hosted += 1
         outcome, moved = _event_outcome(ev, now)
         event_rows.append(EventRow(ev, outcome, moved))
+        if ev.date_start is not None:
+            month = by_month[(ev.date_start.year, ev.date_start.month)]
+            for i, n in enumerate(row[len(EventRef.COLUMNS):]):
+                month[i] += n or 0
 
     # the plan's visit targets (purpose × school, in the plan's order), each met or not by the year's visits
     targets = []
@@ -384,21 +405,10 @@ def compute_results(year: SchoolYear, now: date | None = None) -> Results:
             state = "none"
         targets.append(TargetRow(title, OrgRef(org_id, org_name, number), state))
 
-    by_month: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for start, attendance, n in db.session.execute(
-        db.select(Event.date_start, Registration.attendance, func.count())
-        .join(Event, Registration.event_id == Event.id)
-        .where(Event.year_id == year.id, Registration.attendance.is_not(None), Registration.status != "cancelled")
-        .group_by(Event.date_start, Registration.attendance)
-    ).all():
-        if start is not None:
-            by_month[(start.year, start.month)][attendance] += n
     months = []
     for i in range(12):
         y, m = (year.start_year, 9 + i) if i < 4 else (year.start_year + 1, i - 3)
-        counts = by_month.get((y, m), {})
-        months.append((month_name(date(y, m, 1)).split()[0], counts.get("present", 0), counts.get("absent", 0),
-                       counts.get("excused", 0)))
+        months.append((month_name(date(y, m, 1)).split()[0], *by_month.get((y, m), (0, 0, 0))))
 
     school_rows = list(rows.values())
     totals = SchoolRow()
