@@ -9,15 +9,14 @@ What it returns is results.json's content (bench/report.py writes it and RESULTS
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import tomllib
-from collections import Counter
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -294,32 +293,24 @@ def heavy_document_case(srv: Server, pages: list[Page], targets: dict, sessions:
     ready(srv)
     call(srv.port, reader, "GET", events_path)
     idle, _ = sequential(srv.port, reader, events_path, seconds)
-    stop = threading.Event()
-    lock = threading.Lock()
-    answers: Counter = Counter()
-
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                status = call(srv.port, user, "GET", doc_path, timeout=120).status
-            except OSError:
-                status = "no answer"
-            with lock:
-                answers[status] += 1
-
-    loops = [threading.Thread(target=loop, daemon=True) for _ in range(HEAVY_LOOPS)]
-    for t in loops:
-        t.start()
+    # the loops run in a process of their own (bench/loops.py): beside the probe they held its interpreter
+    loops = subprocess.Popen([sys.executable, "-m", "bench.loops"], cwd=ROOT, text=True,  # noqa: S603
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    loops.stdin.write(json.dumps({"port": srv.port, "login": user.login, "cookie": user.cookie, "csrf": user.csrf,
+                                  "path": doc_path, "loops": HEAVY_LOOPS}) + "\n")
+    loops.stdin.flush()
+    loops.stdout.readline()  # "started"
     time.sleep(1)  # the loops' requests are in
     started = time.monotonic()
     loaded, cut = sequential(srv.port, reader, events_path, seconds)
     window = time.monotonic() - started
-    stop.set()
-    with lock:
-        during = dict(answers)
+    loops.stdin.close()  # stop
+    during = {int(k) if k.isdigit() else k: n for k, n in json.loads(loops.stdout.readline() or "{}").items()}
     ready(srv, DOC_SETTLE_SECONDS)  # a restart drops the loops' queued requests
-    for t in loops:
-        t.join(timeout=10)
+    try:
+        loops.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        loops.kill()
     idle_p, loaded_p = _percentiles(idle), _percentiles(loaded)
     ratio = round(loaded_p["p95_ms"] / idle_p["p95_ms"], 2) if loaded_p["p95_ms"] and idle_p["p95_ms"] else None
     log(f"heavy document {heaviest.name} × {HEAVY_LOOPS} loops: /events p95 {idle_p['p95_ms']} → "
