@@ -207,7 +207,7 @@ class FragmentCache:
         self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
         self._size = 0
         self._flights = Flights()
-        self.hits = self.misses = self.builds = 0
+        self.hits = self.misses = 0
 
     def get(self, stamp: str, key: Hashable):
         with self._lock:
@@ -244,7 +244,6 @@ class FragmentCache:
             value = self.get(stamp, key)  # built by the thread this one waited for
             if value is None:
                 value = build()
-                self.builds += 1
                 if not has_pending_changes():
                     self.put(stamp, key, value, None if size is None else size(value))
         return value
