@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -192,3 +194,32 @@ def populate(f, n: int, year: SchoolYear | None = None) -> dict:
         db.session.add(Notice(user_id=person.id, kind="promoted", text=f"Уведомление {i}"))
     db.session.commit()
     return {"year": year, "schools": schools, "people": people, "events": events}
+
+
+def ask_at_once(app, url: str, ask, value, threads: int = 4) -> tuple[int, list]:
+    """`threads` requests to `url` in one process call `ask(build)` while the first one's `build` is still running
+    (it returns `value` once every other thread has asked): how many builds ran, and what each thread got."""
+    started, release = threading.Event(), threading.Event()
+    builds, got = [], []
+
+    def build():
+        builds.append(1)
+        started.set()
+        release.wait(timeout=10)  # hold the build until every other thread has asked
+        return value
+
+    def worker():
+        with app.test_request_context(url):
+            got.append(ask(build))
+            db.session.remove()
+
+    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    workers[0].start()
+    assert started.wait(timeout=10)
+    for t in workers[1:]:
+        t.start()
+    time.sleep(0.2)  # the others are waiting on the build
+    release.set()
+    for t in workers:
+        t.join(timeout=30)
+    return len(builds), got

@@ -15,6 +15,7 @@ from mo_app.documents import kept
 from mo_app.extensions import db
 
 from .conftest import make_app
+from .plan_helpers import ask_at_once
 from .security_helpers import pdf_text
 from .visits_helpers import count_queries, visit_with_report
 
@@ -208,32 +209,10 @@ def test_the_viewers_role_and_school_join_every_key_by_themselves(plan, app, f):
 def test_threads_of_one_worker_asking_for_a_missing_document_at_once_render_it_once(plan, app):
     """After a change, several requests in one worker want the same paper: one renders it, the others wait and get
     its file (eight loops on the year's results would otherwise render it eight times, or be refused)."""
-    import threading
-
     stamp = current_stamp()
     db.session.commit()
-    started, release = threading.Event(), threading.Event()
-    builds, got = [], []
-
-    def build():
-        builds.append(1)
-        started.set()
-        release.wait(timeout=10)  # hold the render until every other thread has asked
-        return b"%PDF-" + b"r" * 100_000
-
-    def worker():
-        with app.test_request_context("/results.pdf"):
-            got.append(_bytes(kept.kept_document(stamp, ("one render",), build)))
-            db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    threads[0].start()
-    assert started.wait(timeout=10)
-    for t in threads[1:]:
-        t.start()
-    time.sleep(0.2)  # the other three are waiting on the render
-    release.set()
-    for t in threads:
-        t.join(timeout=30)
-    assert len(builds) == 1
-    assert got == [b"%PDF-" + b"r" * 100_000] * 4
+    paper = b"%PDF-" + b"r" * 100_000
+    builds, got = ask_at_once(app, "/results.pdf",
+                              lambda build: _bytes(kept.kept_document(stamp, ("one render",), build)), paper)
+    assert builds == 1
+    assert got == [paper] * 4

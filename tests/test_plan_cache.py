@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from datetime import datetime
 
 import pytest
@@ -19,6 +18,7 @@ from mo_app.extensions import db
 from mo_app.models import AuditEntry, Event, Notice, Registration, ThrottleCounter, User, UserSession
 
 from .conftest import make_app, migrated_app, without_csrf
+from .plan_helpers import ask_at_once
 
 
 @pytest.fixture
@@ -214,34 +214,10 @@ def test_uncommitted_change_is_neither_served_nor_kept(plan, app):
 def test_threads_missing_one_fragment_at_once_build_it_once(plan, app):
     """After a change, a busy page's first requests in one worker all miss its fragment: one builds it, the others
     wait for it and get the same, instead of each building it (the district's results: ~100 ms each on a city)."""
-    import threading
-
     stamp = current_stamp()
     db.session.commit()
-    started, release = threading.Event(), threading.Event()
-    builds, got = [], []
-
-    def build():
-        builds.append(1)
-        started.set()
-        release.wait(timeout=10)  # hold the build until every other thread has asked
-        return "results"
-
-    def worker():
-        with app.test_request_context("/results"):
-            got.append(cached(stamp, "district", build))
-            db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    threads[0].start()
-    assert started.wait(timeout=10)
-    for t in threads[1:]:
-        t.start()
-    time.sleep(0.2)  # the other three are waiting on the build
-    release.set()
-    for t in threads:
-        t.join(timeout=30)
-    assert builds == [1] and got == ["results"] * 4
+    builds, got = ask_at_once(app, "/results", lambda build: cached(stamp, "district", build), "results")
+    assert builds == 1 and got == ["results"] * 4
     with app.test_request_context("/results"):
         assert cached(stamp, "other", lambda: "other") == "other"  # other keys are built as before
 
