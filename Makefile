@@ -9,6 +9,9 @@ FLASK := $(VENV)/bin/flask --app mo_app
 SERVE_STAMP := $(VENV)/.installed-serve
 STAMP := $(VENV)/.installed
 PIP := $(PY) -m pip install -q --disable-pip-version-check
+#: `make demo`'s own instance folder (absolute: Flask's instance path) and port; PORT wins when set
+DEMO_INSTANCE ?= $(CURDIR)/instance-demo
+DEMO_PORT ?= 5001
 UV_COMPILE := $(VENV)/bin/uv pip compile -q --universal --python-version 3.11 --generate-hashes --no-header
 
 .PHONY: run demo demo-reset test lint bench e2e clean lock upgrade

@@ -143,3 +143,19 @@ def test_make_demo_keeps_what_was_changed_and_demo_reset_starts_over(tmp_path):
     assert "metodist" in logins and "olga" not in logins
     assert _rows(database, "SELECT active FROM user WHERE login = 'golubeva'") == [(1,)]
     assert len(re.findall("Демо-данные загружены.", log.read_text(errors="replace"))) == 2
+
+
+def test_make_demo_with_nothing_set_serves_from_instance_demo_on_port_5001(tmp_path):
+    """`make demo` as the README says, in a shell that sets nothing: its own folder `instance-demo/` beside the code
+    and port 5001 (PORT wins when set: a free one here, so the run does not depend on 5001 being free)."""
+    printed = subprocess.run(
+        ["make", "-s", "--no-print-directory", "-C", str(ROOT), "--eval",
+         "print-demo: ; @echo $(DEMO_INSTANCE) $(DEMO_PORT)", "print-demo"],
+        env={k: v for k, v in os.environ.items() if k not in DROPPED | {"PORT", "DEMO_PORT"}},
+        capture_output=True, text=True, check=True)
+    assert printed.stdout.split() == [str(ROOT / "instance-demo"), "5001"]
+    with make("demo", tmp_path / "make-demo.log") as base:
+        status, html = Browser(base).request("/login")
+        assert status == 200 and "Демонстрационные данные" in html
+        _login(base, "metodist", "metodist")
+    assert (ROOT / "instance-demo" / "mo.sqlite3").is_file()
