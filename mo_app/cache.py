@@ -182,12 +182,13 @@ class Flights:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._flights: dict[Hashable, threading.Lock] = {}
+        self._flights: dict[Hashable, threading.RLock] = {}
 
     @contextmanager
     def one(self, key: Hashable):
+        # re-entrant: a build that asks for its own key again (in its own thread) builds it, as without flights
         with self._lock:
-            flight = self._flights.setdefault(key, threading.Lock())
+            flight = self._flights.setdefault(key, threading.RLock())
         try:
             with flight:
                 yield

@@ -222,6 +222,24 @@ def test_threads_missing_one_fragment_at_once_build_it_once(plan, app):
         assert cached(stamp, "other", lambda: "other") == "other"  # other keys are built as before
 
 
+def test_a_build_that_asks_for_its_own_fragment_again_does_not_wait_for_itself(plan, app):
+    import threading
+
+    stamp = current_stamp()
+    db.session.commit()
+    got = []
+
+    def ask():
+        with app.test_request_context("/plan"):
+            got.append(cached(stamp, "outer", lambda: "outer:" + cached(stamp, "outer", lambda: "inner")))
+            db.session.remove()
+
+    thread = threading.Thread(target=ask, daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    assert got == ["outer:inner"]
+
+
 # ---- one viewer's variant never reaches another ------------------------------------------------------------------
 
 def test_plan_page_keeps_each_roles_own_tools(plan, client, login_as):
