@@ -1,9 +1,9 @@
 """`python -m bench.loops`: the heavy-document case's loops, in a process of their own.
 
 The job comes as one JSON line on stdin (port, cookie, path, loops); each loop requests the document one time after
-another as the user until stdin closes, then the answers' statuses are printed as JSON. Run in the bench's own
-process, eight loops reading 4 MB answers held its interpreter, and the /events probe beside them measured its
-own wait for it as the server's latency.
+another as the user until stdin closes, then the answers' statuses are printed as JSON. In the bench's own
+process, eight threads reading 4 MB answers would share an interpreter with the /events probe, whose times are
+meant to be the server's (measured: no difference either way, bench/RESULTS.md, ninth pass).
 """
 
 from __future__ import annotations

@@ -293,7 +293,7 @@ def heavy_document_case(srv: Server, pages: list[Page], targets: dict, sessions:
     ready(srv)
     call(srv.port, reader, "GET", events_path)
     idle, _ = sequential(srv.port, reader, events_path, seconds)
-    # the loops run in a process of their own (bench/loops.py): beside the probe they held its interpreter
+    # the loops run in a process of their own (bench/loops.py), not in the probe's interpreter
     loops = subprocess.Popen([sys.executable, "-m", "bench.loops"], cwd=ROOT, text=True,  # noqa: S603
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     loops.stdin.write(json.dumps({"port": srv.port, "login": user.login, "cookie": user.cookie, "csrf": user.csrf,

@@ -197,6 +197,22 @@ class Flights:
                 if self._flights.get(key) is flight:
                     del self._flights[key]
 
+    def fetch(self, key: Hashable, look: Callable[[], object], build: Callable[[], object],
+              keep: Callable[[object], None]):
+        """What `look()` finds, else `build()`'s value, given to `keep` unless this request has uncommitted
+        changes; one build per key at a time, the threads that waited for it look again first."""
+        found = look()
+        if found is not None:
+            return found
+        with self.one(key):
+            found = look()  # built by the thread this one waited for
+            if found is not None:
+                return found
+            value = build()
+            if not has_pending_changes():
+                keep(value)
+        return value
+
 
 class FragmentCache:
     """A bounded LRU of rendered fragments for one stamp; a new stamp empties it (its entries are dead)."""
@@ -238,16 +254,8 @@ class FragmentCache:
     def get_or_build(self, stamp: str, key: Hashable, build: Callable[[], object],
                      size: Callable[[object], int] | None = None):
         """The value kept under (stamp, key), else `build()`'s, kept; one build at a time (`Flights`)."""
-        value = self.get(stamp, key)
-        if value is not None:
-            return value
-        with self._flights.one((stamp, key)):
-            value = self.get(stamp, key)  # built by the thread this one waited for
-            if value is None:
-                value = build()
-                if not has_pending_changes():
-                    self.put(stamp, key, value, None if size is None else size(value))
-        return value
+        return self._flights.fetch((stamp, key), lambda: self.get(stamp, key), build,
+                                   lambda value: self.put(stamp, key, value, None if size is None else size(value)))
 
     def clear(self) -> None:
         with self._lock:

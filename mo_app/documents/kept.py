@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 from flask import current_app
 
-from ..cache import has_pending_changes, may_keep, viewer_key
+from ..cache import may_keep, viewer_key
 
 log = logging.getLogger(__name__)
 
@@ -59,17 +59,9 @@ def kept_document(stamp: str | None, key: Hashable, build: Callable[[], bytes]) 
     root = store_dir()
     folder = root / _name(stamp)
     path = folder / _name(repr((key, viewer_key())))
-    kept = _open(path)
-    if kept is not None:
-        return kept
-    with current_app.extensions["mo_document_flights"].one(path):  # the others wait for its file
-        kept = _open(path)  # made by the thread this one waited for
-        if kept is not None:
-            return kept
-        data = build()
-        if not has_pending_changes():
-            _store(root, folder, path, data)
-    return data
+    # one render per file at a time in this process: the others wait for its file
+    return current_app.extensions["mo_document_flights"].fetch(
+        path, lambda: _open(path), build, lambda data: _store(root, folder, path, data))
 
 
 def _open(path: Path) -> BinaryIO | None:
