@@ -1,5 +1,6 @@
 """The phone (390 × 844): no page scrolls sideways, the menu hides behind «Меню», «Записаться» is on the first
-screen; the methodologist's menu fits one line at 1366 px. Screenshots in tests/e2e/screens/ (see test_a11y)."""
+screen of an event and on the screen in the event list (each event a card); the methodologist's menu fits one line
+at 1366 px. Screenshots in tests/e2e/screens/ (see test_a11y)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,52 @@ def test_sign_up_is_on_the_first_screen_of_an_event_page(page, base_url, live_ap
     shoot(page, "phone_event_signup")
     box = page.get_by_role("button", name="Записаться").bounding_box()
     assert box is not None and box["y"] + box["height"] <= PHONE["height"], box
+
+
+def inner_sideways(page) -> list[str]:
+    """Tables (or their scroll boxes) on the page whose content is wider than they are: scrolled sideways inside."""
+    return page.eval_on_selector_all(
+        ".table-wrap, table",
+        "els => els.filter(e => e.scrollWidth > e.clientWidth + 1)"
+        ".map(e => `${e.className || e.tagName}: ${e.clientWidth} < ${e.scrollWidth}`)")
+
+
+def on_screen(box) -> bool:
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_a_librarian_signs_up_from_the_event_list_on_a_phone(page, base_url, login, console_errors):
+    """On a phone each event of the list is a card: its «Записаться» is on the screen, not in a table to be
+    scrolled sideways; signing up and cancelling work there, and «Мои мероприятия» shows the state on the screen."""
+    page.set_viewport_size(PHONE)
+    login("efremova", "demo")
+    page.goto(f"{base_url}/events")
+    assert inner_sideways(page) == []
+    row = page.locator("tr.event-row", has_text="Мастер-классы в библиотеке")
+    button = row.get_by_role("button", name="Записаться")
+    button.scroll_into_view_if_needed()
+    assert on_screen(button.bounding_box()), button.bounding_box()
+    shoot(page, "phone_event_list")
+    button.click()
+    expect(row).to_contain_text("Вы записаны")
+    cancel = row.get_by_role("button", name="Отменить запись")
+    assert on_screen(cancel.bounding_box()), cancel.bounding_box()
+
+    page.goto(f"{base_url}/my/events")
+    assert inner_sideways(page) == []
+    mine = page.locator("tr[id^=my-]", has_text="Мастер-классы в библиотеке")  # the upcoming one
+    state = mine.get_by_text("записаны", exact=True)
+    state.scroll_into_view_if_needed()
+    assert on_screen(state.bounding_box()), state.bounding_box()
+    venue = mine.get_by_text("Библиотека «Лиговская»")
+    assert on_screen(venue.bounding_box()), venue.bounding_box()
+    shoot(page, "phone_my_events")
+
+    page.goto(f"{base_url}/events")  # leave the seats as the other tests expect them
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Отменить запись").click()
+    expect(row.get_by_role("button", name="Записаться")).to_be_visible()
+    assert console_errors == []
 
 
 def test_methodologist_menu_is_one_line_at_1366(page, base_url, login):
