@@ -107,6 +107,20 @@ def test_a_librarian_signs_up_from_the_event_list_on_a_phone(page, base_url, log
     assert console_errors == []
 
 
+def test_a_librarians_lists_fit_a_phone(page, base_url, login):
+    """Her events, portfolio, sessions, the school's visits and the best-practice register: rows as cards, no
+    table to scroll sideways (the plan, the visits planner and the results stay tables: they are read as grids)."""
+    page.set_viewport_size(PHONE)
+    login("patrakova", "demo")
+    wide = {}
+    for path in ("/events", "/my/events", "/my/portfolio", "/profile", "/visits/list", "/best-practice"):
+        page.goto(f"{base_url}{path}")
+        if inner_sideways(page):
+            wide[path] = inner_sideways(page)
+    assert wide == {}
+    shoot(page, "phone_best_practice")
+
+
 def test_methodologist_menu_is_one_line_at_1366(page, base_url, login):
     page.set_viewport_size(DESKTOP)
     login("metodist", "metodist")
