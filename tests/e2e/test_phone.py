@@ -121,6 +121,21 @@ def test_a_librarians_lists_fit_a_phone(page, base_url, login):
     shoot(page, "phone_best_practice")
 
 
+def test_attendance_marks_are_on_the_screen_of_a_phone(page, base_url, live_app, login):
+    """At the event, from a phone: each participant a card with the three marks and «Отменить запись» on the screen."""
+    page.set_viewport_size(PHONE)
+    login("metodist", "metodist")
+    page.goto(f"{base_url}/events/{demo_ids(live_app)['event']}/participants")
+    assert inner_sideways(page) == []
+    rows = page.locator("tr.participant")
+    assert rows.count() > 0
+    for i in range(rows.count()):
+        for name in ("был(а)", "нет", "уваж.", "Отменить запись"):
+            box = rows.nth(i).get_by_role("button", name=name).bounding_box()
+            assert on_screen(box), (i, name, box)
+    shoot(page, "phone_attendance")
+
+
 def test_methodologist_menu_is_one_line_at_1366(page, base_url, login):
     page.set_viewport_size(DESKTOP)
     login("metodist", "metodist")
