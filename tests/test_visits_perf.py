@@ -434,9 +434,10 @@ def _rec_row_expected(rec: Recommendation, role: str) -> list[str]:
     bits = [f'<tr id="rec-{rec.id}" class="rec-row status-{rec.status}{" is-overdue" if overdue else ""}">',
             f"<td>{escape(rec.organization.short_name)}</td>", f'<span class="text">{escape(rec.text)}</span>',
             f'<a href="/visits/{rec.report.visit_id}">посещение: {rec.report.visit.plan_date.text()}</a>',
-            f">{rec.status_label}</span>", f"<td>{escape(rec.responsible or '')}</td>"]
+            f">{rec.status_label}</span>",
+            f'<td data-label="Ответственный">{escape(rec.responsible)}</td>' if rec.responsible else "<td></td>"]
     if not rec.deadline:
-        bits.append("<td>—</td>")
+        bits.append('<td data-label="Срок">—</td>')
     elif overdue:
         bits.append(f'<span class="overdue" title="Срок прошёл">{short_date(rec.deadline)}</span><br>'
                     '<small class="overdue">просрочено</small>')

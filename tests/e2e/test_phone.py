@@ -113,12 +113,25 @@ def test_a_librarians_lists_fit_a_phone(page, base_url, login):
     page.set_viewport_size(PHONE)
     login("patrakova", "demo")
     wide = {}
-    for path in ("/events", "/my/events", "/my/portfolio", "/profile", "/visits/list", "/best-practice"):
+    for path in ("/events", "/my/events", "/my/portfolio", "/profile", "/visits/list", "/best-practice",
+                 "/recommendations"):
         page.goto(f"{base_url}{path}")
         if inner_sideways(page):
             wide[path] = inner_sideways(page)
     assert wide == {}
     shoot(page, "phone_best_practice")
+
+
+def test_a_methodologists_visit_and_recommendations_fit_a_phone(page, base_url, live_app, login):
+    """In a school, from a phone: the visit page and the recommendations list show their rows as cards."""
+    page.set_viewport_size(PHONE)
+    login("metodist", "metodist")
+    wide = {}
+    for path in (f"/visits/{demo_ids(live_app)['visit']}", "/recommendations", "/visits/list"):
+        page.goto(f"{base_url}{path}")
+        if inner_sideways(page):
+            wide[path] = inner_sideways(page)
+    assert wide == {}
 
 
 def test_attendance_marks_are_on_the_screen_of_a_phone(page, base_url, live_app, login):
