@@ -45,10 +45,6 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path(args.db)}"
     app = create_bench_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
                             "WTF_CSRF_ENABLED": not args.post})
-    if os.environ.get("BENCH_GC_THRESHOLD"):
-        import gc
-
-        gc.set_threshold(*map(int, os.environ["BENCH_GC_THRESHOLD"].split(",")))
     from mo_app.serve import prepare_process
 
     prepare_process()  # as a server process does (the garbage collector stops walking what is loaded)
