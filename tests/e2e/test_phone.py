@@ -7,6 +7,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from mo_app.extensions import db
+from mo_app.models import VisitReport
+
 from .test_a11y import demo_ids, librarian_pages, methodologist_pages, shoot
 
 PHONE = {"width": 390, "height": 844}
@@ -122,16 +125,23 @@ def test_a_librarians_lists_fit_a_phone(page, base_url, login):
     shoot(page, "phone_best_practice")
 
 
-def test_a_methodologists_visit_and_recommendations_fit_a_phone(page, base_url, live_app, login):
-    """In a school, from a phone: the visit page and the recommendations list show their rows as cards."""
+def test_a_methodologists_visits_and_recommendations_fit_a_phone(page, base_url, live_app, login):
+    """In a school, from a phone: every visit page with its справка (the checklist, recommendations and signatures
+    as cards, a long «Ознакомлен(а): …» wrapped), the recommendations and the visits list: nothing wider than the
+    screen, nothing to scroll sideways."""
     page.set_viewport_size(PHONE)
     login("metodist", "metodist")
+    with live_app.app_context():
+        reported = db.session.scalars(db.select(VisitReport.visit_id).order_by(VisitReport.visit_id)).all()
+    assert len(reported) > 3
     wide = {}
-    for path in (f"/visits/{demo_ids(live_app)['visit']}", "/recommendations", "/visits/list"):
+    for path in [f"/visits/{v}" for v in reported] + ["/recommendations", "/visits/list"]:
         page.goto(f"{base_url}{path}")
-        if inner_sideways(page):
-            wide[path] = inner_sideways(page)
+        width = page.evaluate("() => document.scrollingElement.scrollWidth")
+        if width > PHONE["width"] or inner_sideways(page):
+            wide[path] = (width, inner_sideways(page))
     assert wide == {}
+    shoot(page, "phone_visits_list")
 
 
 def test_attendance_marks_are_on_the_screen_of_a_phone(page, base_url, live_app, login):
