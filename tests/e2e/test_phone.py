@@ -65,9 +65,10 @@ def test_sign_up_is_on_the_first_screen_of_an_event_page(page, base_url, live_ap
 
 
 def inner_sideways(page) -> list[str]:
-    """Tables (or their scroll boxes) on the page whose content is wider than they are: scrolled sideways inside."""
+    """Tables, their scroll boxes and the справка on screen whose content is wider than they are: scrolled sideways
+    inside."""
     return page.eval_on_selector_all(
-        ".table-wrap, table",
+        ".table-wrap, table, .report-screen",
         "els => els.filter(e => e.scrollWidth > e.clientWidth + 1)"
         ".map(e => `${e.className || e.tagName}: ${e.clientWidth} < ${e.scrollWidth}`)")
 
@@ -119,8 +120,9 @@ def test_a_librarians_lists_fit_a_phone(page, base_url, login):
     for path in ("/events", "/my/events", "/my/portfolio", "/profile", "/visits/list", "/best-practice",
                  "/recommendations"):
         page.goto(f"{base_url}{path}")
-        if inner_sideways(page):
-            wide[path] = inner_sideways(page)
+        inside = inner_sideways(page)
+        if inside:
+            wide[path] = inside
     assert wide == {}
     shoot(page, "phone_best_practice")
 
